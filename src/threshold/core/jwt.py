@@ -1,0 +1,135 @@
+"""Compact JWS (RS256) signing and verification, kept small and strict on purpose.
+
+Verification runs on every request of every app that uses the SDK, so it does only
+what RFC 8725 asks: one algorithm (RS256), keys only from the caller's key set (never
+from ``jku``/``jwk``/``x5u`` headers), the compact form only, a size cap, and the
+time claims checked with a bounded skew. Errors carry Clerk's reason strings.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from threshold.core.errors import TokenError
+
+__all__ = [
+    "MAX_TOKEN_BYTES",
+    "b64url_decode",
+    "b64url_encode",
+    "check_time_claims",
+    "encode_rs256",
+    "split_token",
+    "verify_rs256",
+]
+
+MAX_TOKEN_BYTES = 8192
+_COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+_PKCS1 = padding.PKCS1v15()
+_SHA256 = hashes.SHA256()
+_DUMPS = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def b64url_encode(data: bytes) -> str:
+    """Base64url without padding."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    """Strict base64url decoding (the caller has already checked the alphabet)."""
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise TokenError("The token is malformed.", code="token-invalid") from exc
+
+
+def encode_rs256(
+    claims: Mapping[str, Any],
+    private_key: rsa.RSAPrivateKey,
+    kid: str,
+    *,
+    headers: Mapping[str, Any] | None = None,
+) -> str:
+    """Sign ``claims`` as a compact RS256 JWS with ``typ: JWT`` and the given ``kid``."""
+    header: dict[str, Any] = {"alg": "RS256", "kid": kid, "typ": "JWT"}
+    if headers:
+        header.update(headers)
+    signing_input = (
+        b64url_encode(_DUMPS(header).encode()) + "." + b64url_encode(_DUMPS(claims).encode())
+    )
+    signature = private_key.sign(signing_input.encode("ascii"), _PKCS1, _SHA256)
+    return signing_input + "." + b64url_encode(signature)
+
+
+def split_token(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
+    """Parse a compact JWS into (header, claims, signing input, signature), unverified.
+
+    Refuses anything but three base64url parts of JSON objects under 8 KB.
+    """
+    if len(token) > MAX_TOKEN_BYTES or not _COMPACT.fullmatch(token):
+        raise TokenError("The token is malformed.", code="token-invalid")
+    head_b64, body_b64, sig_b64 = token.split(".")
+    try:
+        header = json.loads(b64url_decode(head_b64))
+        claims = json.loads(b64url_decode(body_b64))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise TokenError("The token is malformed.", code="token-invalid") from exc
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        raise TokenError("The token is malformed.", code="token-invalid")
+    signing_input = token[: len(head_b64) + 1 + len(body_b64)].encode("ascii")
+    return header, claims, signing_input, b64url_decode(sig_b64)
+
+
+def verify_rs256(
+    token: str, keys: Mapping[str, rsa.RSAPublicKey]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Check the token's signature against the key named by its ``kid``.
+
+    Returns (header, claims). Time claims are not checked here: see
+    :func:`check_time_claims`. Raises :class:`TokenError` with Clerk's reason codes.
+    """
+    header, claims, signing_input, signature = split_token(token)
+    if header.get("alg") != "RS256":
+        raise TokenError("The token's algorithm is not allowed.", code="token-invalid-algorithm")
+    kid = header.get("kid")
+    key = keys.get(kid) if isinstance(kid, str) else None
+    if key is None:
+        raise TokenError("No key matches the token's kid.", code="jwk-kid-mismatch")
+    if len(signature) != (key.key_size + 7) // 8:
+        raise TokenError("The token's signature is invalid.", code="token-invalid-signature")
+    try:
+        key.verify(signature, signing_input, _PKCS1, _SHA256)
+    except InvalidSignature as exc:
+        raise TokenError(
+            "The token's signature is invalid.", code="token-invalid-signature"
+        ) from exc
+    return header, claims
+
+
+def check_time_claims(claims: Mapping[str, Any], now: float, skew: float = 5.0) -> None:
+    """Require ``exp`` and check ``exp``/``nbf``/``iat`` against ``now`` with ``skew`` seconds."""
+    exp = claims.get("exp")
+    if not isinstance(exp, int | float) or isinstance(exp, bool):
+        raise TokenError("The token has no valid exp claim.", code="token-invalid")
+    if exp <= now - skew:
+        raise TokenError("The token has expired.", code="token-expired")
+    nbf = claims.get("nbf")
+    if nbf is not None:
+        if not isinstance(nbf, int | float) or isinstance(nbf, bool):
+            raise TokenError("The token's nbf claim is invalid.", code="token-invalid")
+        if nbf > now + skew:
+            raise TokenError("The token is not active yet.", code="token-not-active-yet")
+    iat = claims.get("iat")
+    if iat is not None:
+        if not isinstance(iat, int | float) or isinstance(iat, bool):
+            raise TokenError("The token's iat claim is invalid.", code="token-invalid")
+        if iat > now + skew:
+            raise TokenError("The token was issued in the future.", code="token-iat-in-the-future")

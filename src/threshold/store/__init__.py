@@ -1,0 +1,3 @@
+"""Persistence: SQLAlchemy 2 (async) tables, repositories and Alembic migrations."""
+
+__all__: list[str] = []

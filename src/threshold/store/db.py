@@ -1,0 +1,109 @@
+"""The async engine: SQLite (file, WAL) by default, PostgreSQL via asyncpg."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from threshold.core.errors import UnavailableError
+
+__all__ = ["Database", "is_sqlite_url"]
+
+
+def is_sqlite_url(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (see _sqlite_begin)
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    # Writers take the write lock up front so concurrent flows queue on busy_timeout
+    # instead of failing when a read lock is upgraded; read-only work stays deferred.
+    readonly = conn.get_execution_options().get("threshold_readonly", False)
+    conn.exec_driver_sql("BEGIN DEFERRED" if readonly else "BEGIN IMMEDIATE")
+
+
+class Database:
+    """Owns the engine. ``transaction()`` runs one flow in one transaction."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        kwargs: dict[str, Any] = {"echo": echo}
+        if is_sqlite_url(url):
+            path = url.split(":///", 1)[-1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+        else:
+            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=5)
+            kwargs["connect_args"] = {"timeout": 5, "command_timeout": 10}
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if is_sqlite_url(url):
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return is_sqlite_url(self.url)
+
+    @asynccontextmanager
+    async def transaction(self, *, readonly: bool = False) -> AsyncIterator[AsyncConnection]:
+        """One transaction: committed on success, rolled back on any error.
+
+        A lost or refused database connection becomes :class:`UnavailableError` (503).
+        """
+        try:
+            async with self.engine.connect() as conn:
+                if readonly:
+                    await conn.execution_options(threshold_readonly=True)
+                async with conn.begin():
+                    yield conn
+        except (OperationalError, DBAPIError, OSError, ConnectionError) as exc:
+            if isinstance(exc, DBAPIError) and not _is_connection_problem(exc):
+                raise
+            raise UnavailableError() from exc
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    async def current_revision(self) -> str | None:
+        """The Alembic revision of the database, or None when unmigrated."""
+        async with self.engine.connect() as conn:
+            has = await conn.run_sync(lambda c: sa.inspect(c).has_table("alembic_version"))
+            if not has:
+                return None
+            row = (await conn.execute(sa.text("SELECT version_num FROM alembic_version"))).first()
+            return None if row is None else str(row[0])
+
+
+def _is_connection_problem(exc: DBAPIError) -> bool:
+    if exc.connection_invalidated:
+        return True
+    text = str(exc.orig).lower()
+    return any(
+        s in text
+        for s in (
+            "connection",
+            "could not connect",
+            "server closed",
+            "terminat",
+            "refused",
+            "database is locked",
+            "timeout",
+            "cannot connect",
+        )
+    )

@@ -1,0 +1,279 @@
+"""Table definitions. Times are integer milliseconds since the epoch (Clerk's unit).
+
+Every table the product uses is defined here, so one migration history describes the
+whole schema. Secrets (client tokens, API keys, codes, tickets) are stored as digests.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+__all__ = [
+    "allowlist_identifiers",
+    "api_keys",
+    "blocklist_identifiers",
+    "clients",
+    "email_addresses",
+    "handshake_nonces",
+    "images",
+    "instance",
+    "invitations",
+    "jwt_templates",
+    "metadata",
+    "rate_limits",
+    "sessions",
+    "sign_in_tokens",
+    "sign_ins",
+    "sign_ups",
+    "signing_keys",
+    "users",
+    "verifications",
+]
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+_ID = sa.String(40)
+_MS = sa.BigInteger
+
+
+def _times() -> list[sa.Column[int]]:
+    return [
+        sa.Column("created_at", _MS, nullable=False),
+        sa.Column("updated_at", _MS, nullable=False),
+    ]
+
+
+instance = sa.Table(
+    "instance",
+    metadata,
+    sa.Column("id", _ID, primary_key=True),
+    sa.Column("environment", sa.String(16), nullable=False),
+    sa.Column("publishable_key", sa.String(200), nullable=False),
+    *_times(),
+)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", _ID, primary_key=True),
+    sa.Column("digest", sa.String(64), nullable=False, unique=True),
+    sa.Column("prefix", sa.String(24), nullable=False),
+    sa.Column("revoked_at", _MS),
+    *_times(),
+)
+
+signing_keys = sa.Table(
+    "signing_keys",
+    metadata,
+    sa.Column("kid", _ID, primary_key=True),
+    sa.Column("private_pem", sa.Text, nullable=False),
+    sa.Column("retired_at", _MS),
+    *_times(),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", _ID, primary_key=True),
+    sa.Column("external_id", sa.String(255), index=True),
+    sa.Column("username", sa.String(255), unique=True),
+    sa.Column("first_name", sa.String(255)),
+    sa.Column("last_name", sa.String(255)),
+    sa.Column("password_digest", sa.Text),
+    sa.Column("password_updated_at", _MS),
+    sa.Column("primary_email_address_id", _ID),
+    sa.Column("image_id", _ID),
+    sa.Column("public_metadata", sa.JSON, nullable=False),
+    sa.Column("private_metadata", sa.JSON, nullable=False),
+    sa.Column("unsafe_metadata", sa.JSON, nullable=False),
+    sa.Column("banned", sa.Boolean, nullable=False, default=False),
+    sa.Column("locked_until", _MS),
+    sa.Column("failed_attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("last_sign_in_at", _MS),
+    sa.Column("last_active_at", _MS),
+    sa.Column("search_text", sa.Text, nullable=False, default=""),
+    *_times(),
+    sa.Index("ix_users_created_at", "created_at"),
+)
+
+email_addresses = sa.Table(
+    "email_addresses",
+    metadata,
+    sa.Column("id", _ID, primary_key=True),
+    sa.Column("user_id", _ID, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("email_address", sa.String(320), nullable=False, unique=True),
+    sa.Column("verified", sa.Boolean, nullable=False),
+    sa.Column("verification_strategy", sa.String(32), nullable=False),
+    *_times(),
+    sa.Index("ix_email_addresses_user_id", "user_id"),
+)
+
+images = sa.Table(
+    "images",
+    metadata,
+    sa.Column("id", _ID, primary_key=True),
+    sa.Column("user_id", _ID, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("content_type", sa.String(64), nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    *_times(),
+)
+
+clients = sa.Table(
+    "clients",
+    metadata,
+    sa.Column("id", _ID, primary_key=True),
+    sa.Column("token_digest", sa.String(64), nullable=False, unique=True),
+    sa.Column("last_active_session_id", _ID),
+    sa.Column("sign_in_id", _ID),
+    sa.Column("sign_up_id", _ID),
+    sa.Column("ended", sa.Boolean, nullable=False, default=False),
+    *_times(),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", _ID, primary_key=True),
+    sa.Column("client_id", _ID, sa.ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("user_id", _ID, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("last_active_at", _MS, nullable=False),
+    sa.Column("expire_at", _MS, nullable=False),
+    sa.Column("abandon_at", _MS, nullable=False),
+    sa.Column("factor_verified_at", _MS, nullable=False),
+    sa.Column("user_agent", sa.String(512)),
+    sa.Column("ip_address", sa.String(64)),
+    sa.Column("actor", sa.JSON),
+    *_times(),
+    sa.Index("ix_sessions_user_id", "user_id"),
+    sa.Index("ix_sessions_client_id", "client_id"),
+)
+
+sign_ins = sa.Table(
+    "sign_ins",
+    metadata,
+    sa.Column("id", _ID, primary_key=True),
+    sa.Column("client_id", _ID, sa.ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("identifier", sa.String(320)),
+    sa.Column("user_id", _ID),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("strategy", sa.String(32)),
+    sa.Column("email_address_id", _ID),
+    sa.Column("created_session_id", _ID),
+    sa.Column("abandon_at", _MS, nullable=False),
+    *_times(),
+)
+
+sign_ups = sa.Table(
+    "sign_ups",
+    metadata,
+    sa.Column("id", _ID, primary_key=True),
+    sa.Column("client_id", _ID, sa.ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("email_address", sa.String(320)),
+    sa.Column("email_verified", sa.Boolean, nullable=False, default=False),
+    sa.Column("first_name", sa.String(255)),
+    sa.Column("last_name", sa.String(255)),
+    sa.Column("username", sa.String(255)),
+    sa.Column("password_digest", sa.Text),
+    sa.Column("unsafe_metadata", sa.JSON, nullable=False),
+    sa.Column("invitation_id", _ID),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("created_user_id", _ID),
+    sa.Column("created_session_id", _ID),
+    sa.Column("abandon_at", _MS, nullable=False),
+    *_times(),
+)
+
+verifications = sa.Table(
+    "verifications",
+    metadata,
+    sa.Column("id", _ID, primary_key=True),
+    sa.Column("purpose", sa.String(32), nullable=False),
+    sa.Column("subject_id", _ID, nullable=False),
+    sa.Column("target", sa.String(320), nullable=False),
+    sa.Column("code_digest", sa.String(64), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("expire_at", _MS, nullable=False),
+    *_times(),
+    sa.Index("ix_verifications_subject", "subject_id", "purpose"),
+)
+
+handshake_nonces = sa.Table(
+    "handshake_nonces",
+    metadata,
+    sa.Column("digest", sa.String(64), primary_key=True),
+    sa.Column("directives", sa.JSON, nullable=False),
+    sa.Column("expire_at", _MS, nullable=False),
+    sa.Column("created_at", _MS, nullable=False),
+)
+
+rate_limits = sa.Table(
+    "rate_limits",
+    metadata,
+    sa.Column("key", sa.String(400), primary_key=True),
+    sa.Column("window_start", _MS, nullable=False),
+    sa.Column("count", sa.Integer, nullable=False),
+)
+
+jwt_templates = sa.Table(
+    "jwt_templates",
+    metadata,
+    sa.Column("id", _ID, primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False, unique=True),
+    sa.Column("claims", sa.JSON, nullable=False),
+    sa.Column("lifetime", sa.Integer, nullable=False),
+    sa.Column("allowed_clock_skew", sa.Integer, nullable=False),
+    *_times(),
+)
+
+invitations = sa.Table(
+    "invitations",
+    metadata,
+    sa.Column("id", _ID, primary_key=True),
+    sa.Column("email_address", sa.String(320), nullable=False),
+    sa.Column("public_metadata", sa.JSON, nullable=False),
+    sa.Column("redirect_url", sa.Text),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("ticket_digest", sa.String(64), nullable=False, unique=True),
+    sa.Column("expires_at", _MS),
+    *_times(),
+)
+
+sign_in_tokens = sa.Table(
+    "sign_in_tokens",
+    metadata,
+    sa.Column("id", _ID, primary_key=True),
+    sa.Column("user_id", _ID, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("ticket_digest", sa.String(64), nullable=False, unique=True),
+    sa.Column("expires_at", _MS, nullable=False),
+    *_times(),
+)
+
+allowlist_identifiers = sa.Table(
+    "allowlist_identifiers",
+    metadata,
+    sa.Column("id", _ID, primary_key=True),
+    sa.Column("identifier", sa.String(320), nullable=False, unique=True),
+    sa.Column("identifier_type", sa.String(32), nullable=False),
+    sa.Column("invitation_id", _ID),
+    *_times(),
+)
+
+blocklist_identifiers = sa.Table(
+    "blocklist_identifiers",
+    metadata,
+    sa.Column("id", _ID, primary_key=True),
+    sa.Column("identifier", sa.String(320), nullable=False, unique=True),
+    sa.Column("identifier_type", sa.String(32), nullable=False),
+    *_times(),
+)
