@@ -23,6 +23,7 @@ Only ``threshold.server.errors`` maps these to HTTP status codes; pages show ``m
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 __all__ = [
@@ -54,6 +55,9 @@ class ThresholdError(Exception):
 
     code: ClassVar[str] = "internal_error"
     default_message: ClassVar[str] = "Something went wrong."
+    after_rollback: Callable[[Any], Awaitable[None]] | None = None
+    """Work to persist even though the flow failed (failure counters); it runs in a new
+    transaction after the failed one rolled back."""
 
     def __init__(
         self,

@@ -57,6 +57,7 @@ instance = sa.Table(
     sa.Column("id", _ID, primary_key=True),
     sa.Column("environment", sa.String(16), nullable=False),
     sa.Column("publishable_key", sa.String(200), nullable=False),
+    sa.Column("hmac_secret", sa.String(128), nullable=False),
     *_times(),
 )
 

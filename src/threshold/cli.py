@@ -1,0 +1,295 @@
+"""The ``threshold`` command: dev, serve, migrate, keys."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="Threshold: self-hosted authentication for Python web apps.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+keys_app = typer.Typer(help="Show or rotate the instance's keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+console = Console()
+
+SECRET_FILE = "secret_key"
+
+
+def _settings(**overrides: Any) -> Any:
+    from pydantic import ValidationError as SettingsError
+
+    from threshold.server.settings import Settings
+
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except SettingsError as exc:
+        console.print(f"[red]Invalid settings:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _fail(message: str) -> None:
+    console.print(f"[red]Error:[/red] {message}")
+    raise typer.Exit(1)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the database migrations (THRESHOLD_DATABASE_URL, default SQLite file)."""
+    from threshold.store.db import Database
+    from threshold.store.migrate import upgrade
+
+    settings = _settings()
+    url = settings.resolved_database_url
+    Database(url)  # creates the SQLite directory when needed
+    try:
+        upgrade(url)
+    except Exception as exc:  # connection refused, bad URL...
+        _fail(f"could not migrate {url.split('@')[-1]}: {exc}")
+    console.print(f"Database migrated: {url.split('@')[-1]}")
+
+
+async def _bootstrap(settings: Any) -> tuple[Any, str | None]:
+    """Create the instance if needed; return it with the clear secret key when known."""
+    from threshold.core.clock import SystemClock
+    from threshold.services.instance import ensure_instance
+    from threshold.store.db import Database
+
+    db = Database(settings.resolved_database_url)
+    try:
+        secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+        info = await ensure_instance(
+            db,
+            SystemClock(),
+            public_url=settings.public_url,
+            environment=settings.environment,
+            secret_key=secret,
+        )
+    finally:
+        await db.dispose()
+    key_file = Path(settings.data_dir) / SECRET_FILE
+    secret_key = info.secret_key
+    if info.created and secret_key and settings.is_development:
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secret_key + "\n")
+        key_file.chmod(0o600)
+    if secret_key is None and key_file.exists():
+        secret_key = key_file.read_text().strip()
+    return info, secret_key
+
+
+def _print_keys(settings: Any, info: Any, secret_key: str | None) -> None:
+    console.print(f"  Publishable key : [bold]{info.publishable_key}[/bold]")
+    if secret_key:
+        console.print(f"  Secret key      : [bold]{secret_key}[/bold]")
+    else:
+        console.print(
+            "  Secret key      : (stored as a digest only; shown once at creation, "
+            "or set THRESHOLD_SECRET_KEY)"
+        )
+    console.print(f"  JWKS            : {settings.public_url}/.well-known/jwks.json")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8787,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Run the identity server (production). The database must be migrated first."""
+    import uvicorn
+
+    from threshold.core.errors import ConfigurationError
+    from threshold.server.app import create_app
+
+    settings = _settings()
+    try:
+        asyncio.run(_check_ready(settings))
+    except ConfigurationError as exc:
+        _fail(exc.message)
+    if workers > 1:
+        os.environ.setdefault("THRESHOLD_PUBLIC_URL", settings.public_url)
+        uvicorn.run(
+            "threshold.server.asgi:app",
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=False,
+            server_header=False,
+            log_level="info",
+        )
+        return
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        proxy_headers=False,
+        server_header=False,
+        log_level="info",
+    )
+
+
+async def _check_ready(settings: Any) -> None:
+    from threshold.server.app import build_context
+
+    ctx = await build_context(settings)
+    await ctx.db.dispose()
+
+
+def _load_demo(path: Path) -> ModuleType | None:
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("threshold_demo_app", path)
+    if spec is None or spec.loader is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(path.parent))
+    spec.loader.exec_module(module)
+    return module
+
+
+def _demo_path() -> Path:
+    here = Path.cwd() / "examples" / "fastapi_app" / "app.py"
+    if here.exists():
+        return here
+    return Path(__file__).resolve().parents[2] / "examples" / "fastapi_app" / "app.py"
+
+
+@app.command()
+def dev(
+    port: Annotated[int, typer.Option(help="Port of the identity server.")] = 8787,
+    demo_port: Annotated[int, typer.Option(help="Port of the demo app.")] = 8000,
+    demo: Annotated[bool, typer.Option(help="Also run the FastAPI demo app.")] = True,
+) -> None:
+    """Development: migrate an SQLite file, create keys, run the server and the demo app."""
+    import uvicorn
+
+    from threshold.server.app import create_app
+    from threshold.store.migrate import upgrade
+
+    public_url = os.environ.get("THRESHOLD_PUBLIC_URL", f"http://127.0.0.1:{port}")
+    settings = _settings(environment="development", public_url=public_url)
+    from threshold.store.db import Database
+
+    Database(settings.resolved_database_url)
+    upgrade(settings.resolved_database_url)
+    info, secret_key = asyncio.run(_bootstrap(settings))
+    console.print(
+        f"\n[bold green]Threshold[/bold green] development server "
+        f"({'created' if info.created else 'reusing'} instance {info.id})"
+    )
+    console.print(f"  Server          : {settings.public_url}")
+    console.print(f"  Sign up         : {settings.public_url}/sign-up")
+    console.print(f"  Sign in         : {settings.public_url}/sign-in")
+    console.print(f"  Profile         : {settings.public_url}/user")
+    console.print(f"  Dev mailbox     : {settings.public_url}/dev/mailbox")
+    _print_keys(settings, info, secret_key)
+    servers = [
+        uvicorn.Server(
+            uvicorn.Config(
+                create_app(settings),
+                host="127.0.0.1",
+                port=port,
+                log_level="warning",
+                server_header=False,
+            )
+        )
+    ]
+    if demo:
+        os.environ.update(
+            {
+                "THRESHOLD_SECRET_KEY": secret_key or "",
+                "THRESHOLD_PUBLISHABLE_KEY": info.publishable_key,
+                "THRESHOLD_API_URL": settings.public_url,
+            }
+        )
+        module = _load_demo(_demo_path())
+        if module is None:
+            console.print("  Demo app        : (examples/fastapi_app not found; skipped)")
+        else:
+            demo_app = module.create_app() if hasattr(module, "create_app") else module.app
+            console.print(f"  Demo app        : [bold]http://127.0.0.1:{demo_port}[/bold]")
+            servers.append(
+                uvicorn.Server(
+                    uvicorn.Config(demo_app, host="127.0.0.1", port=demo_port, log_level="warning")
+                )
+            )
+    console.print("\nPress Ctrl+C to stop.\n")
+
+    async def run_all() -> None:
+        await asyncio.gather(*(s.serve() for s in servers))
+
+    asyncio.run(run_all())
+
+
+@keys_app.command("show")
+def keys_show() -> None:
+    """Print the publishable key, the secret key (when known), the JWKS URL and the PEM."""
+    settings = _settings()
+    info, secret_key = asyncio.run(_bootstrap(settings))
+    _print_keys(settings, info, secret_key)
+    console.print(f"  Backend JWKS    : {settings.public_url}/v1/jwks (Bearer secret key)")
+    pem = asyncio.run(_active_pem(settings))
+    console.print("  Public key (THRESHOLD_JWT_KEY):")
+    console.print(pem, highlight=False)
+
+
+async def _active_pem(settings: Any) -> str:
+    from threshold.core.clock import SystemClock
+    from threshold.services.keyring import Keyring
+    from threshold.store.db import Database
+
+    db = Database(settings.resolved_database_url)
+    try:
+        ring = Keyring(db, SystemClock())
+        await ring.load()
+        return ring.active.public_pem()
+    finally:
+        await db.dispose()
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    drop_old: Annotated[
+        bool, typer.Option(help="Emergency: stop trusting old keys at once.")
+    ] = False,
+) -> None:
+    """Add a new signing key; tokens signed by old keys stay valid until they expire."""
+    from threshold.core.clock import SystemClock
+    from threshold.services.keyring import Keyring
+    from threshold.store.db import Database
+
+    settings = _settings()
+
+    async def run() -> str:
+        db = Database(settings.resolved_database_url)
+        try:
+            return (await Keyring.rotate(db, SystemClock(), drop_old=drop_old)).kid
+        finally:
+            await db.dispose()
+
+    kid = asyncio.run(run())
+    console.print(
+        f"New signing key {kid}"
+        + (
+            " (old keys dropped)"
+            if drop_old
+            else " (old keys stay published until their tokens expire)"
+        )
+    )
+
+
+def main() -> None:
+    """Entry point of the ``threshold`` script."""
+    app()

@@ -1,0 +1,137 @@
+"""Issuing and checking one-time email codes (sign-up, sign-in, password reset)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from threshold.core.codes import TEST_CODE, code_digest, codes_equal, new_code
+from threshold.core.errors import (
+    CodeIncorrectError,
+    RateLimitedError,
+    ValidationError,
+    VerificationExpiredError,
+    VerificationFailedError,
+)
+from threshold.core.ids import new_id
+from threshold.services.context import ServerContext
+from threshold.services.flow import ClientState
+from threshold.services.mail import Mail
+from threshold.store.repositories import VerificationRepository
+from threshold.store.repositories._base import Row
+
+__all__ = ["CODE_TTL_SECONDS", "MAX_ATTEMPTS", "check_code", "is_test_address", "issue_code"]
+
+CODE_TTL_SECONDS = 600
+MAX_ATTEMPTS = 5
+
+_SUBJECTS = {
+    "sign_up": (
+        "Your {app} verification code",
+        "Your verification code is {code}.\n\n"
+        "Enter it on the page where you signed up. It expires in 10 minutes.\n"
+        "If you did not try to create an account, ignore this email.",
+    ),
+    "sign_in": (
+        "Your {app} sign-in code",
+        "Your sign-in code is {code}.\n\n"
+        "It expires in 10 minutes. If you did not try to sign in, ignore this email.",
+    ),
+    "reset_password": (
+        "Reset your {app} password",
+        "Your password reset code is {code}.\n\n"
+        "It expires in 10 minutes. If you did not ask to reset your password, "
+        "ignore this email: your password stays as it is.",
+    ),
+}
+
+
+def is_test_address(ctx: ServerContext, address: str) -> bool:
+    """``+clerk_test`` addresses, when test mode is on (development by default)."""
+    return ctx.settings.test_mode_enabled and "+clerk_test@" in address
+
+
+async def issue_code(
+    ctx: ServerContext,
+    conn: AsyncConnection,
+    state: ClientState,
+    *,
+    purpose: str,
+    subject_id: str,
+    target: str,
+) -> Row:
+    """Void older codes for this subject, store a new one (as an HMAC) and mail it."""
+    repo = VerificationRepository(conn)
+    now = ctx.now_ms()
+    if await repo.count_since(target, now - 3_600_000) >= ctx.settings.code_sends_per_hour:
+        raise RateLimitedError(
+            "Too many codes were sent to this address. Try again later.", retry_after=3600
+        )
+    await repo.void_pending(subject_id, purpose, now)
+    test = is_test_address(ctx, target)
+    code = TEST_CODE if test else new_code()
+    row = await repo.insert(
+        id=new_id("ver"),
+        purpose=purpose,
+        subject_id=subject_id,
+        target=target,
+        code_digest=code_digest(ctx.instance.hmac_secret, purpose, subject_id, code),
+        attempts=0,
+        status="unverified",
+        expire_at=now + CODE_TTL_SECONDS * 1000,
+        created_at=now,
+        updated_at=now,
+    )
+    if not test:
+        subject, body = _SUBJECTS[purpose]
+        app = ctx.settings.app_name
+        state.mails.append(
+            Mail(
+                to=target,
+                subject=subject.format(app=app),
+                text=body.format(code=code),
+                kind=f"{purpose}_code",
+            )
+        )
+    return row
+
+
+async def check_code(
+    ctx: ServerContext, conn: AsyncConnection, *, purpose: str, subject_id: str, code: object
+) -> Row:
+    """Accept the latest code for this subject once; count wrong guesses (5 void it)."""
+    if not isinstance(code, str) or not code.strip():
+        raise ValidationError("Enter the code.", param="code", code="form_param_missing")
+    repo = VerificationRepository(conn)
+    row = await repo.latest(subject_id, purpose)
+    now = ctx.now_ms()
+    if row is None or row["status"] == "expired":
+        raise VerificationExpiredError(param="code")
+    if row["status"] == "verified":
+        raise VerificationExpiredError(
+            "This code was already used. Request a new one.", param="code"
+        )
+    if row["status"] == "failed" or row["attempts"] >= MAX_ATTEMPTS:
+        raise VerificationFailedError(param="code")
+    if now >= row["expire_at"]:
+        raise VerificationExpiredError(param="code")
+    digest = code_digest(ctx.instance.hmac_secret, purpose, subject_id, code.strip())
+    if not codes_equal(digest, row["code_digest"]):
+        attempts = row["attempts"] + 1
+        error = (
+            VerificationFailedError(param="code")
+            if attempts >= MAX_ATTEMPTS
+            else CodeIncorrectError(param="code")
+        )
+
+        async def record(c: AsyncConnection) -> None:
+            await VerificationRepository(c).update(
+                row["id"],
+                attempts=attempts,
+                updated_at=now,
+                status="failed" if attempts >= MAX_ATTEMPTS else "unverified",
+            )
+
+        error.after_rollback = record
+        raise error
+    await repo.update(row["id"], status="verified", updated_at=now)
+    return row

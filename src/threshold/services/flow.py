@@ -1,0 +1,77 @@
+"""Running a flow: rate limits first, then one transaction, then the emails."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from threshold.core.errors import ThresholdError
+from threshold.services.context import ServerContext
+from threshold.services.mail import Mail
+from threshold.store.repositories._base import Row
+
+__all__ = ["ClientState", "Limit", "run_flow"]
+
+ResultT = TypeVar("ResultT")
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """At most ``limit`` hits on ``key`` per ``window`` seconds."""
+
+    key: str
+    limit: int
+    window: int = 60
+
+
+@dataclass
+class ClientState:
+    """The browser's Client as a flow sees it, and what the response must carry."""
+
+    cookie_token: str | None = None
+    """The ``__client`` cookie the request came with."""
+    client: Row | None = None
+    new_token: str | None = None
+    """Set when the flow created or rotated the client token: the ``__client`` cookie."""
+    mails: list[Mail] = field(default_factory=list)
+    user_agent: str | None = None
+    ip: str | None = None
+    origin: str | None = None
+
+
+async def run_flow(
+    ctx: ServerContext,
+    fn: Callable[[AsyncConnection], Awaitable[ResultT]],
+    *,
+    limits: tuple[Limit, ...] = (),
+    state: ClientState | None = None,
+) -> ResultT:
+    """Check ``limits``, run ``fn`` in one transaction, then send the flow's emails.
+
+    With a ``state``, the request's Client is (re)loaded inside the transaction first.
+
+    When ``fn`` raises a :class:`ThresholdError` with ``after_rollback`` set (a failed
+    password or code, whose count must survive the rollback), that work runs in a
+    transaction of its own before the error propagates.
+    """
+    for lim in limits:
+        await ctx.limiter.hit(lim.key, lim.limit, lim.window)
+    try:
+        async with ctx.db.transaction() as conn:
+            if state is not None:
+                from threshold.services.sessions import load_client
+
+                state.client = await load_client(conn, state.new_token or state.cookie_token)
+            result = await fn(conn)
+    except ThresholdError as exc:
+        if exc.after_rollback is not None:
+            async with ctx.db.transaction() as conn:
+                await exc.after_rollback(conn)
+        raise
+    if state is not None and state.mails:
+        ctx.mailer.send_later(state.mails)
+        state.mails = []
+    return result

@@ -1,0 +1,78 @@
+"""The handshake: hand an app's server the browser's session as Set-Cookie directives."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from threshold.core.codes import token_digest
+from threshold.core.errors import SignedOutError
+from threshold.core.ids import random_token
+from threshold.services.context import ServerContext
+from threshold.services.flow import ClientState, run_flow
+from threshold.services.sessions import client_uat, mint_session_token
+from threshold.store.repositories import SessionRepository
+from threshold.store.repositories.instance import HandshakeNonceRepository
+
+__all__ = ["NONCE_TTL_SECONDS", "build_directives", "create_nonce", "take_payload"]
+
+NONCE_TTL_SECONDS = 60
+
+
+def _cookie(name: str, value: str, *, secure: bool, max_age: int | None = None) -> str:
+    parts = [f"{name}={value}", "Path=/", "SameSite=Lax"]
+    if max_age is not None:
+        parts.append(f"Max-Age={max_age}")
+    if secure:
+        parts.append("Secure")
+    return "; ".join(parts)
+
+
+async def build_directives(
+    ctx: ServerContext, conn: AsyncConnection, state: ClientState, *, azp: str | None, secure: bool
+) -> list[str]:
+    """``Set-Cookie`` values for the app: the active session's token and ``__client_uat``."""
+    client = state.client
+    session_id = client["last_active_session_id"] if client else None
+    token = None
+    if session_id is not None:
+        session = await SessionRepository(conn).get(session_id)
+        if session is not None and session["status"] == "active":
+            try:
+                token = await mint_session_token(ctx, conn, session_id, client_id=None, origin=azp)
+            except SignedOutError:
+                token = None
+    if token is None:
+        return [
+            _cookie("__session", "", secure=secure, max_age=0),
+            _cookie("__client_uat", "0", secure=secure, max_age=ctx.settings.session_max_age),
+        ]
+    uat = client_uat(ctx, client, True)
+    return [
+        _cookie("__session", token, secure=secure),
+        _cookie("__client_uat", str(uat), secure=secure, max_age=ctx.settings.session_max_age),
+    ]
+
+
+async def create_nonce(ctx: ServerContext, conn: AsyncConnection, directives: list[str]) -> str:
+    """Store the directives under a random single-use nonce (its digest only)."""
+    nonce = random_token(24)
+    now = ctx.now_ms()
+    await HandshakeNonceRepository(conn).insert(
+        digest=token_digest(nonce),
+        directives=directives,
+        expire_at=now + NONCE_TTL_SECONDS * 1000,
+        created_at=now,
+    )
+    return nonce
+
+
+async def take_payload(ctx: ServerContext, nonce: str) -> list[str] | None:
+    """The directives stored for ``nonce``, once; None when unknown, used or expired."""
+    if not nonce or len(nonce) > 200:
+        return None
+
+    async def flow(conn: AsyncConnection) -> list[str] | None:
+        row = await HandshakeNonceRepository(conn).take(token_digest(nonce), ctx.now_ms())
+        return None if row is None else list(row["directives"])
+
+    return await run_flow(ctx, flow)

@@ -1,0 +1,108 @@
+"""Fixed-window rate limits, shared between processes through the database or Redis."""
+
+from __future__ import annotations
+
+import math
+from typing import Protocol
+
+import sqlalchemy as sa
+
+from threshold.core.clock import Clock
+from threshold.core.errors import RateLimitedError
+from threshold.store.db import Database
+from threshold.store.tables import rate_limits
+
+__all__ = ["DatabaseRateLimiter", "RateLimiter", "RedisRateLimiter"]
+
+
+class RateLimiter(Protocol):
+    """Counts hits per key in fixed windows."""
+
+    async def hit(self, key: str, limit: int, window: int) -> None:
+        """Count one hit; raise :class:`RateLimitedError` when over ``limit`` per ``window`` s."""
+        ...
+
+    async def reset(self, key: str) -> None: ...
+
+
+class DatabaseRateLimiter:
+    """Counters in the ``rate_limits`` table, updated atomically in their own transaction."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db, self._clock = db, clock
+
+    async def hit(self, key: str, limit: int, window: int) -> None:
+        now = self._clock.now()
+        start = int(now // window * window) * 1000
+        async with self._db.transaction() as conn:
+            stmt = sa.select(rate_limits).where(rate_limits.c.key == key)
+            if conn.dialect.name == "postgresql":
+                stmt = stmt.with_for_update()
+            row = (await conn.execute(stmt)).mappings().first()
+            if row is None:
+                count = 1
+                await self._insert(conn, key, start)
+            elif row["window_start"] != start:
+                count = 1
+                await conn.execute(
+                    sa.update(rate_limits)
+                    .where(rate_limits.c.key == key)
+                    .values(window_start=start, count=1)
+                )
+            else:
+                count = row["count"] + 1
+                await conn.execute(
+                    sa.update(rate_limits)
+                    .where(rate_limits.c.key == key)
+                    .values(count=rate_limits.c.count + 1)
+                )
+        if count > limit:
+            raise RateLimitedError(retry_after=math.ceil(start / 1000 + window - now))
+
+    @staticmethod
+    async def _insert(conn: sa.ext.asyncio.AsyncConnection, key: str, start: int) -> None:
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            await conn.execute(
+                pg_insert(rate_limits)
+                .values(key=key, window_start=start, count=1)
+                .on_conflict_do_update(
+                    index_elements=["key"], set_={"count": rate_limits.c.count + 1}
+                )
+            )
+        else:
+            await conn.execute(sa.insert(rate_limits).values(key=key, window_start=start, count=1))
+
+    async def reset(self, key: str) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(sa.delete(rate_limits).where(rate_limits.c.key == key))
+
+
+class RedisRateLimiter:
+    """Counters in Redis (INCR + EXPIRE), shared by every server process."""
+
+    def __init__(self, url: str, clock: Clock) -> None:
+        import redis.asyncio as redis
+
+        self._redis = redis.from_url(url)
+        self._clock = clock
+
+    async def hit(self, key: str, limit: int, window: int) -> None:
+        now = self._clock.now()
+        start = int(now // window * window)
+        rkey = f"threshold:rl:{key}:{start}"
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incr(rkey)
+            pipe.expire(rkey, window + 1)
+            count, _ = await pipe.execute()
+        if int(count) > limit:
+            raise RateLimitedError(retry_after=math.ceil(start + window - now))
+
+    async def reset(self, key: str) -> None:
+        keys = [k async for k in self._redis.scan_iter(f"threshold:rl:{key}:*")]
+        if keys:
+            await self._redis.delete(*keys)
+
+    async def close(self) -> None:
+        await self._redis.aclose()

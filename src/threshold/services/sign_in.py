@@ -1,0 +1,388 @@
+"""Sign-in: password, email code, sign-in ticket, and reset by emailed code.
+
+When ``protect_identifier_existence`` is on (the default), an unknown email behaves
+exactly like a known one until a credential is checked, and then fails the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from threshold.core.codes import token_digest
+from threshold.core.errors import (
+    AccountBannedError,
+    AuthenticationError,
+    InvalidCredentialsError,
+    NotFoundError,
+    ValidationError,
+)
+from threshold.core.ids import new_id
+from threshold.services.codes import check_code, issue_code
+from threshold.services.context import ServerContext
+from threshold.services.flow import ClientState, Limit, run_flow
+from threshold.services.sessions import create_session, ensure_client
+from threshold.services.users import lockout_error, normalize_email
+from threshold.store.repositories import (
+    ClientRepository,
+    EmailRepository,
+    SignInRepository,
+    UserRepository,
+)
+from threshold.store.repositories._base import Row
+from threshold.store.tables import sign_in_tokens
+
+__all__ = [
+    "attempt_first_factor",
+    "create_sign_in",
+    "get_sign_in",
+    "prepare_first_factor",
+    "reset_password",
+]
+
+_CODE_PURPOSE = {"email_code": "sign_in", "reset_password_email_code": "reset_password"}
+
+
+def fake_email_id(ctx: ServerContext, identifier: str) -> str:
+    """A stable, unguessable stand-in id for an address that has no account."""
+    digest = hmac.new(ctx.instance.hmac_secret, identifier.encode(), hashlib.sha256).hexdigest()
+    return "idn_" + digest[:27]
+
+
+async def create_sign_in(ctx: ServerContext, state: ClientState, params: Mapping[str, Any]) -> Row:
+    """Start a sign-in; with ``password`` (or a ``ticket``) it completes in one call."""
+    strategy = params.get("strategy")
+    if strategy == "ticket" or (params.get("ticket") and not params.get("identifier")):
+        return await _sign_in_with_ticket(ctx, state, params.get("ticket"))
+    identifier = normalize_email(params.get("identifier"), param="identifier")
+
+    async def flow(conn: AsyncConnection) -> Row:
+        client = await ensure_client(ctx, conn, state)
+        email = await EmailRepository(conn).by_address(identifier)
+        now = ctx.now_ms()
+        row = await SignInRepository(conn).insert(
+            id=new_id("sia"),
+            client_id=client["id"],
+            identifier=identifier,
+            user_id=email["user_id"] if email else None,
+            status="needs_first_factor",
+            strategy=None,
+            email_address_id=email["id"] if email else None,
+            created_session_id=None,
+            abandon_at=now + 24 * 3_600_000,
+            created_at=now,
+            updated_at=now,
+        )
+        await ClientRepository(conn).update(client["id"], sign_in_id=row["id"], updated_at=now)
+        return row
+
+    if not ctx.settings.protect_identifier_existence:
+
+        async def exists(conn: AsyncConnection) -> bool:
+            return await EmailRepository(conn).by_address(identifier) is not None
+
+        if not await run_flow(ctx, exists):
+            raise ValidationError(
+                "Couldn't find your account.", param="identifier", code="form_identifier_not_found"
+            )
+    row = await run_flow(ctx, flow, state=state)
+    if params.get("password") not in (None, ""):
+        return await attempt_first_factor(
+            ctx, state, row["id"], {"strategy": "password", "password": params["password"]}
+        )
+    return row
+
+
+async def _load(conn: AsyncConnection, state: ClientState, sign_in_id: str) -> Row:
+    row = await SignInRepository(conn).get(sign_in_id)
+    if row is None or state.client is None or row["client_id"] != state.client["id"]:
+        raise NotFoundError("Sign-in not found.", param="sign_in_id")
+    return row
+
+
+async def get_sign_in(ctx: ServerContext, state: ClientState, sign_in_id: str) -> Row:
+    async def flow(conn: AsyncConnection) -> Row:
+        return await _load(conn, state, sign_in_id)
+
+    return await run_flow(ctx, flow, state=state)
+
+
+async def prepare_first_factor(
+    ctx: ServerContext, state: ClientState, sign_in_id: str, params: Mapping[str, Any]
+) -> Row:
+    """Send a sign-in or password-reset code (silently nothing for unknown addresses)."""
+    strategy = params.get("strategy")
+    if strategy not in _CODE_PURPOSE:
+        raise ValidationError(
+            "strategy must be email_code or reset_password_email_code.",
+            param="strategy",
+            code="form_param_value_invalid",
+        )
+    purpose = _CODE_PURPOSE[str(strategy)]
+
+    async def flow(conn: AsyncConnection) -> Row:
+        row = await _load(conn, state, sign_in_id)
+        if row["status"] not in ("needs_first_factor", "needs_new_password"):
+            raise ValidationError("This sign-in cannot take a code now.", param="strategy")
+        await SignInRepository(conn).update(
+            row["id"], strategy=strategy, status="needs_first_factor", updated_at=ctx.now_ms()
+        )
+        if row["user_id"] is not None:
+            await issue_code(
+                ctx,
+                conn,
+                state,
+                purpose=purpose,
+                subject_id=row["user_id"],
+                target=row["identifier"],
+            )
+        return {**row, "strategy": strategy, "status": "needs_first_factor"}
+
+    limits = (
+        Limit(f"code:ip:{state.ip}", ctx.settings.ip_attempts_per_minute),
+        Limit(f"code:id:{sign_in_id}", 10),
+    )
+    return await run_flow(ctx, flow, limits=limits, state=state)
+
+
+def _limits(ctx: ServerContext, state: ClientState, identifier: str) -> tuple[Limit, ...]:
+    return (
+        Limit(f"signin:ip:{state.ip}", ctx.settings.ip_attempts_per_minute),
+        Limit(f"signin:id:{identifier}", ctx.settings.identifier_attempts_per_minute),
+    )
+
+
+async def attempt_first_factor(
+    ctx: ServerContext, state: ClientState, sign_in_id: str, params: Mapping[str, Any]
+) -> Row:
+    """Check a password or code. Passwords are verified outside the write transaction."""
+    strategy = params.get("strategy")
+    if strategy == "password":
+        return await _attempt_password(ctx, state, sign_in_id, params.get("password"))
+    if strategy not in _CODE_PURPOSE:
+        raise ValidationError(
+            "Unsupported strategy.", param="strategy", code="form_param_value_invalid"
+        )
+    purpose = _CODE_PURPOSE[str(strategy)]
+
+    async def flow(conn: AsyncConnection) -> Row:
+        row = await _load(conn, state, sign_in_id)
+        if row["status"] != "needs_first_factor":
+            raise ValidationError("This sign-in cannot take a code now.", param="code")
+        if row["user_id"] is None:
+            raise AuthenticationError("Incorrect code.", param="code", code="form_code_incorrect")
+        await check_code(
+            ctx, conn, purpose=purpose, subject_id=row["user_id"], code=params.get("code")
+        )
+        user = await UserRepository(conn).get(row["user_id"])
+        if user is None or user["banned"]:
+            raise AccountBannedError()
+        if purpose == "reset_password":
+            changes: dict[str, Any] = {"status": "needs_new_password", "strategy": strategy}
+        else:
+            if (locked := lockout_error(ctx, user)) is not None:
+                raise locked
+            session = await create_session(ctx, conn, state, user)
+            changes = {"status": "complete", "created_session_id": session["id"]}
+        await SignInRepository(conn).update(row["id"], updated_at=ctx.now_ms(), **changes)
+        return {**row, **changes}
+
+    identifier = await _identifier(ctx, state, sign_in_id)
+    return await run_flow(ctx, flow, limits=_limits(ctx, state, identifier), state=state)
+
+
+async def _identifier(ctx: ServerContext, state: ClientState, sign_in_id: str) -> str:
+    async def flow(conn: AsyncConnection) -> str:
+        return str((await _load(conn, state, sign_in_id))["identifier"])
+
+    return await run_flow(ctx, flow, state=state)
+
+
+async def _attempt_password(
+    ctx: ServerContext, state: ClientState, sign_in_id: str, password: object
+) -> Row:
+    if not isinstance(password, str) or not password:
+        raise ValidationError("Enter your password.", param="password", code="form_param_missing")
+    if len(password) > ctx.policy.max_length * 4:
+        raise InvalidCredentialsError(param="password")
+
+    async def read(conn: AsyncConnection) -> tuple[Row, Row | None]:
+        row = await _load(conn, state, sign_in_id)
+        user = await UserRepository(conn).get(row["user_id"]) if row["user_id"] else None
+        return row, user
+
+    row, user = await run_flow(ctx, read, state=state)
+    await _check_limits(ctx, state, row["identifier"])
+    if row["status"] != "needs_first_factor":
+        raise ValidationError("This sign-in cannot take a password now.", param="password")
+    if user is None or not user["password_digest"]:
+        await ctx.hasher.burn(password)
+        raise InvalidCredentialsError(param="password")
+    if (locked := lockout_error(ctx, user)) is not None:
+        raise locked
+    if not await ctx.hasher.verify(user["password_digest"], password):
+        await _record_failure(ctx, user["id"])
+    new_digest = None
+    if ctx.hasher.hasher.needs_rehash(user["password_digest"]):
+        new_digest = await ctx.hasher.hash(password)
+
+    async def complete(conn: AsyncConnection) -> Row:
+        users = UserRepository(conn)
+        fresh = await users.get_for_update(user["id"])
+        if fresh is None or fresh["password_digest"] != user["password_digest"]:
+            raise InvalidCredentialsError(param="password")
+        if fresh["banned"]:
+            raise AccountBannedError()
+        if (locked := lockout_error(ctx, fresh)) is not None:
+            raise locked
+        changes: dict[str, Any] = {"failed_attempts": 0, "locked_until": None}
+        if new_digest is not None:
+            changes["password_digest"] = new_digest
+        await users.update(user["id"], **changes)
+        session = await create_session(ctx, conn, state, fresh)
+        done = {"status": "complete", "strategy": "password", "created_session_id": session["id"]}
+        await SignInRepository(conn).update(row["id"], updated_at=ctx.now_ms(), **done)
+        return {**row, **done}
+
+    return await run_flow(ctx, complete, state=state)
+
+
+async def _check_limits(ctx: ServerContext, state: ClientState, identifier: str) -> None:
+    for lim in _limits(ctx, state, identifier):
+        await ctx.limiter.hit(lim.key, lim.limit, lim.window)
+
+
+async def _record_failure(ctx: ServerContext, user_id: str) -> None:
+    """Count a failed password atomically; lock the account at the threshold."""
+    settings = ctx.settings
+
+    async def flow(conn: AsyncConnection) -> int | None:
+        users = UserRepository(conn)
+        user = await users.get_for_update(user_id)
+        if user is None:
+            return None
+        attempts = user["failed_attempts"] + 1
+        locked_until = None
+        if attempts >= settings.lockout_attempts:
+            locked_until, attempts = ctx.now_ms() + settings.lockout_seconds * 1000, 0
+        await users.update(user_id, failed_attempts=attempts, locked_until=locked_until)
+        return locked_until
+
+    locked_until = await run_flow(ctx, flow)
+    if locked_until is not None:
+        raise lockout_error(ctx, {"locked_until": locked_until}) or InvalidCredentialsError()
+    raise InvalidCredentialsError(param="password")
+
+
+async def reset_password(
+    ctx: ServerContext, state: ClientState, sign_in_id: str, password: object
+) -> Row:
+    """Set the new password after a verified reset code; ends every other session."""
+    from threshold.services.users import hash_new_password
+    from threshold.store.repositories import SessionRepository
+
+    async def read(conn: AsyncConnection) -> tuple[Row, Row]:
+        row = await _load(conn, state, sign_in_id)
+        user = await UserRepository(conn).get(row["user_id"]) if row["user_id"] else None
+        if row["status"] != "needs_new_password" or user is None:
+            raise ValidationError(
+                "Verify the reset code first.", param="code", code="reset_password_not_allowed"
+            )
+        return row, user
+
+    row, user = await run_flow(ctx, read, state=state)
+    digest = await hash_new_password(
+        ctx, password, [row["identifier"], user["first_name"] or "", user["last_name"] or ""]
+    )
+
+    async def flow(conn: AsyncConnection) -> Row:
+        fresh = await _load(conn, state, sign_in_id)
+        if fresh["status"] != "needs_new_password":
+            raise ValidationError(
+                "Verify the reset code first.", param="code", code="reset_password_not_allowed"
+            )
+        now = ctx.now_ms()
+        users = UserRepository(conn)
+        await users.update(
+            user["id"],
+            password_digest=digest,
+            password_updated_at=now,
+            failed_attempts=0,
+            locked_until=None,
+            updated_at=now,
+        )
+        await SessionRepository(conn).end_for_user(user["id"], "revoked", now)
+        session = await create_session(ctx, conn, state, user)
+        from threshold.services.mail import Mail
+
+        state.mails.append(
+            Mail(
+                to=row["identifier"],
+                subject=f"Your {ctx.settings.app_name} password was changed",
+                text="The password of your account was just reset, and every other session was "
+                "signed out.\n\nIf this was not you, reset your password again right away.",
+                kind="password_changed",
+            )
+        )
+        done = {"status": "complete", "created_session_id": session["id"]}
+        await SignInRepository(conn).update(row["id"], updated_at=now, **done)
+        return {**row, **done}
+
+    return await run_flow(ctx, flow, state=state)
+
+
+async def _sign_in_with_ticket(ctx: ServerContext, state: ClientState, ticket: object) -> Row:
+    """Redeem a Backend-API sign-in token (single use, expiring, revocable)."""
+    if not isinstance(ticket, str) or not ticket:
+        raise ValidationError("Enter the ticket.", param="ticket", code="form_param_missing")
+
+    async def flow(conn: AsyncConnection) -> Row:
+        found = (
+            (
+                await conn.execute(
+                    sa.select(sign_in_tokens).where(
+                        sign_in_tokens.c.ticket_digest == token_digest(ticket)
+                    )
+                )
+            )
+            .mappings()
+            .first()
+        )
+        now = ctx.now_ms()
+        if found is None or found["status"] != "pending" or found["expires_at"] <= now:
+            raise ValidationError(
+                "This sign-in link is invalid or has expired.",
+                param="ticket",
+                code="ticket_invalid",
+            )
+        user = await UserRepository(conn).get(found["user_id"])
+        if user is None or user["banned"]:
+            raise AccountBannedError()
+        await conn.execute(
+            sa.update(sign_in_tokens)
+            .where(sign_in_tokens.c.id == found["id"])
+            .values(status="accepted", updated_at=now)
+        )
+        client = await ensure_client(ctx, conn, state)
+        session = await create_session(ctx, conn, state, user)
+        emails = await EmailRepository(conn).for_user(user["id"])
+        return await SignInRepository(conn).insert(
+            id=new_id("sia"),
+            client_id=client["id"],
+            identifier=emails[0]["email_address"] if emails else user["id"],
+            user_id=user["id"],
+            status="complete",
+            strategy="ticket",
+            email_address_id=None,
+            created_session_id=session["id"],
+            abandon_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+
+    return await run_flow(ctx, flow, limits=(Limit(f"ticket:ip:{state.ip}", 30),), state=state)

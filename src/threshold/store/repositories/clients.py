@@ -1,0 +1,53 @@
+"""Clients (one per browser) and their sessions."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from threshold.store.repositories._base import Repository, Row
+from threshold.store.tables import clients, sessions
+
+__all__ = ["ClientRepository", "SessionRepository"]
+
+
+class ClientRepository(Repository):
+    table = clients
+
+    async def by_token_digest(self, digest: str) -> Row | None:
+        return await self._one(
+            sa.select(clients).where(clients.c.token_digest == digest, clients.c.ended.is_(False))
+        )
+
+
+class SessionRepository(Repository):
+    table = sessions
+
+    async def for_client(self, client_id: str, *, live_only: bool = True) -> list[Row]:
+        stmt = sa.select(sessions).where(sessions.c.client_id == client_id)
+        if live_only:
+            stmt = stmt.where(sessions.c.status == "active")
+        return await self._all(stmt.order_by(sessions.c.created_at, sessions.c.id))
+
+    async def for_user(self, user_id: str, *, status: str | None = None) -> list[Row]:
+        stmt = sa.select(sessions).where(sessions.c.user_id == user_id)
+        if status is not None:
+            stmt = stmt.where(sessions.c.status == status)
+        return await self._all(stmt.order_by(sessions.c.created_at.desc(), sessions.c.id))
+
+    async def end_for_user(
+        self, user_id: str, status: str, now_ms: int, *, keep: str | None = None
+    ) -> list[str]:
+        """Set every active session of the user (but ``keep``) to ``status``; return their ids."""
+        stmt = sa.select(sessions.c.id).where(
+            sessions.c.user_id == user_id, sessions.c.status == "active"
+        )
+        if keep is not None:
+            stmt = stmt.where(sessions.c.id != keep)
+        ids = [r[0] for r in (await self.conn.execute(stmt)).all()]
+        if ids:
+            await self.conn.execute(
+                sa.update(sessions)
+                .where(sessions.c.id.in_(ids))
+                .values(status=status, updated_at=now_ms)
+            )
+        return ids
