@@ -17,7 +17,7 @@ APP_ORIGIN = "http://localhost:3000"
 
 def claims_of(jwt: str) -> tuple[dict[str, Any], dict[str, Any]]:
     head, body, _ = jwt.split(".")
-    pad = lambda s: s + "=" * (-len(s) % 4)  # noqa: E731
+    pad = lambda s: s + "=" * (-len(s) % 4)
     return (
         json.loads(base64.urlsafe_b64decode(pad(head))),
         json.loads(base64.urlsafe_b64decode(pad(body))),
@@ -92,7 +92,7 @@ def test_sign_in_with_password_and_enumeration_safety(live_server: LiveServer) -
         "/v1/client/sign_ins", identifier="nobody@example.com", password="not the password at all"
     )
     assert wrong.status_code == unknown.status_code == 422
-    strip = lambda r: {k: v for k, v in r.json().items() if k != "clerk_trace_id"}  # noqa: E731
+    strip = lambda r: {k: v for k, v in r.json().items() if k != "clerk_trace_id"}
     assert strip(wrong) == strip(unknown)
     assert wrong.json()["errors"][0]["code"] == "form_password_incorrect"
     ok = browser.ok("POST", "/v1/client/sign_ins", identifier="BOB@example.com", password=PASSWORD)

@@ -106,7 +106,8 @@ def _check_strength(password: str, context: list[str], param: str) -> None:
         )
     from zxcvbn import zxcvbn
 
-    result = zxcvbn(password[:100], user_inputs=context + ["threshold"])
+    # zxcvbn refuses inputs over 72 characters; a longer passphrase is scored on its start.
+    result = zxcvbn(password[:72], user_inputs=[*context, "threshold"])
     if int(result["score"]) <= 1:
         warning = str(result["feedback"].get("warning") or "").strip()
         reason = warning or "This password is too easy to guess."

@@ -66,7 +66,8 @@ class Settings(BaseSettings):
     """THRESHOLD_AFTER_SIGN_IN_URL: where hosted pages go when no valid redirect_url is given."""
 
     protect_identifier_existence: bool = True
-    """THRESHOLD_PROTECT_IDENTIFIER_EXISTENCE: sign-in failures never say whether an email exists."""
+    """THRESHOLD_PROTECT_IDENTIFIER_EXISTENCE: sign-in failures never tell whether an email
+    has an account."""
 
     lockout_attempts: int = Field(100, ge=1, le=100)
     """THRESHOLD_LOCKOUT_ATTEMPTS: consecutive failed sign-ins that lock an account (Clerk: 100)."""
@@ -119,7 +120,8 @@ class Settings(BaseSettings):
     Default: on in development, off in production."""
 
     api_docs: bool | None = None
-    """THRESHOLD_API_DOCS: serve the Backend API's OpenAPI and docs page. Default: development only."""
+    """THRESHOLD_API_DOCS: serve the Backend API's OpenAPI document and docs page.
+    Default: development only."""
 
     max_body_bytes: int = Field(1_048_576, ge=1024)
     """THRESHOLD_MAX_BODY_BYTES: largest request body accepted (profile images included)."""

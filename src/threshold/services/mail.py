@@ -65,7 +65,7 @@ class SmtpMailer:
             username=self.username,
             password=self.password,
             use_tls=self.tls == "tls",
-            start_tls=True if self.tls == "starttls" else False,
+            start_tls=self.tls == "starttls",
             timeout=self.timeout,
         )
 

@@ -6,6 +6,7 @@ import math
 from typing import Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threshold.core.clock import Clock
 from threshold.core.errors import RateLimitedError
@@ -60,7 +61,7 @@ class DatabaseRateLimiter:
             raise RateLimitedError(retry_after=math.ceil(start / 1000 + window - now))
 
     @staticmethod
-    async def _insert(conn: sa.ext.asyncio.AsyncConnection, key: str, start: int) -> None:
+    async def _insert(conn: AsyncConnection, key: str, start: int) -> None:
         if conn.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as pg_insert
 

@@ -217,16 +217,7 @@ async def _attempt_password(
         return row, user
 
     row, user = await run_flow(ctx, read, state=state)
-    await _check_limits(ctx, state, row["identifier"])
-    if row["status"] != "needs_first_factor":
-        raise ValidationError("This sign-in cannot take a password now.", param="password")
-    if user is None or not user["password_digest"]:
-        await ctx.hasher.burn(password)
-        raise InvalidCredentialsError(param="password")
-    if (locked := lockout_error(ctx, user)) is not None:
-        raise locked
-    if not await ctx.hasher.verify(user["password_digest"], password):
-        await _record_failure(ctx, user["id"])
+    user = await _verify_password(ctx, state, row, user, password)
     new_digest = None
     if ctx.hasher.hasher.needs_rehash(user["password_digest"]):
         new_digest = await ctx.hasher.hash(password)
@@ -250,6 +241,23 @@ async def _attempt_password(
         return {**row, **done}
 
     return await run_flow(ctx, complete, state=state)
+
+
+async def _verify_password(
+    ctx: ServerContext, state: ClientState, row: Row, user: Row | None, password: str
+) -> Row:
+    """Limits, lockout, then argon2 (off the loop); unknown users cost the same time."""
+    await _check_limits(ctx, state, row["identifier"])
+    if row["status"] != "needs_first_factor":
+        raise ValidationError("This sign-in cannot take a password now.", param="password")
+    if user is None or not user["password_digest"]:
+        await ctx.hasher.burn(password)
+        raise InvalidCredentialsError(param="password")
+    if (locked := lockout_error(ctx, user)) is not None:
+        raise locked
+    if not await ctx.hasher.verify(user["password_digest"], password):
+        await _record_failure(ctx, user["id"])
+    return user
 
 
 async def _check_limits(ctx: ServerContext, state: ClientState, identifier: str) -> None:

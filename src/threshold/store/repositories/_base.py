@@ -46,4 +46,4 @@ class Repository:
         """Delete the row; True when it existed."""
         pk = next(iter(self.table.primary_key.columns))
         result = await self.conn.execute(sa.delete(self.table).where(pk == id_))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(result.rowcount)
