@@ -21,6 +21,7 @@ __all__ = [
     "create_session",
     "end_client_sessions",
     "ensure_client",
+    "live_session",
     "load_client",
     "mint_session_token",
     "rotate_client_token",
@@ -133,6 +134,14 @@ async def _live_session(
     if user is None or user["banned"]:
         raise SignedOutError()
     return session, user
+
+
+async def live_session(
+    ctx: ServerContext, conn: AsyncConnection, session_id: str
+) -> tuple[Row, Row]:
+    """(session, user) when the session is active and its user not banned, else
+    :class:`SignedOutError` (404 when unknown). Expired sessions are marked so."""
+    return await _live_session(ctx, conn, session_id, None)
 
 
 async def mint_session_token(

@@ -1,0 +1,97 @@
+"""``/sessions``: list, create (test mode), get, revoke, and tokens (session or template)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import Response
+
+from threshold.server.backend_api.bodies import SessionCreateIn, TokenIn
+from threshold.server.backend_api.deps import (
+    Ctx,
+    Listing,
+    answer,
+    error_responses,
+    listing,
+    request_origin,
+)
+from threshold.server.backend_api.schemas import Paged, SessionOut, TokenOut
+from threshold.server.wire import session_json
+from threshold.services import admin_sessions
+from threshold.services.templates_jwt import mint_template_token
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["Sessions"], responses=error_responses())
+
+Id = Annotated[str | None, Query(max_length=64)]
+Status = Literal["abandoned", "active", "ended", "expired", "removed", "replaced", "revoked"]
+
+
+@router.get("/sessions", response_model=list[SessionOut] | Paged[SessionOut], summary="List")
+async def list_sessions(
+    ctx: Ctx,
+    params: Annotated[Listing, Depends()],
+    user_id: Id = None,
+    client_id: Id = None,
+    status: Status | None = None,
+) -> Response:
+    """Sessions of a user or a client (one of the two is required), newest first."""
+    rows, total = await admin_sessions.list_sessions(
+        ctx, user_id=user_id, client_id=client_id, status=status, page=params.page()
+    )
+    return listing(rows, total, params, session_json)
+
+
+@router.post("/sessions", response_model=SessionOut, summary="Create a session (testing)")
+async def create_session(ctx: Ctx, body: SessionCreateIn) -> Response:
+    """A new active session for the user on a new client. Only in test mode (on by default
+    in development), as Clerk's endpoint is for testing only."""
+    return answer(session_json(await admin_sessions.create_session_for_user(ctx, body.user_id)))
+
+
+@router.get("/sessions/{session_id}", response_model=SessionOut, summary="Get a session")
+async def get_session(ctx: Ctx, session_id: str) -> Response:
+    """One session."""
+    return answer(session_json(await admin_sessions.get_session(ctx, session_id)))
+
+
+@router.post("/sessions/{session_id}/revoke", response_model=SessionOut, summary="Revoke")
+async def revoke_session(ctx: Ctx, session_id: str) -> Response:
+    """Revoke: no new token can be minted (tokens already issued live until ``exp``)."""
+    return answer(session_json(await admin_sessions.revoke_session(ctx, session_id)))
+
+
+@router.post("/sessions/{session_id}/tokens", response_model=TokenOut, summary="Session token")
+async def create_token(
+    ctx: Ctx, request: Request, session_id: str, body: TokenIn | None = None
+) -> Response:
+    """A fresh session JWT for an active session (401 ``signed_out`` otherwise). ``azp`` is
+    the request's ``Origin`` when it sends one (an app renewing its user's token)."""
+    jwt = await admin_sessions.create_session_token(
+        ctx,
+        session_id,
+        origin=request_origin(request),
+        lifetime=body.expires_in_seconds if body else None,
+    )
+    return answer({"object": "token", "jwt": jwt})
+
+
+@router.post(
+    "/sessions/{session_id}/tokens/{template_name}",
+    response_model=TokenOut,
+    summary="Token from a JWT template",
+)
+async def create_template_token(
+    ctx: Ctx, request: Request, session_id: str, template_name: str, body: TokenIn | None = None
+) -> Response:
+    """A JWT with the template's claims and lifetime (``expires_in_seconds`` overrides it)."""
+    jwt = await mint_template_token(
+        ctx,
+        session_id,
+        template_name,
+        origin=request_origin(request),
+        lifetime=body.expires_in_seconds if body else None,
+    )
+    return answer({"object": "token", "jwt": jwt})

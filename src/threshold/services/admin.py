@@ -1,0 +1,138 @@
+"""Shared pieces of the Backend API's operations: lookups, field checks, metadata merging."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from threshold.core.errors import NotFoundError, ValidationError
+from threshold.core.ids import is_id
+from threshold.core.passwords import SUPPORTED_IMPORT_HASHERS, PasswordHasher
+from threshold.services.context import ServerContext
+from threshold.services.users import hash_new_password
+from threshold.store.repositories._base import Repository, Row
+
+__all__ = [
+    "METADATA_MAX_BYTES",
+    "check_metadata",
+    "check_name",
+    "check_username",
+    "deep_merge",
+    "password_digest_from",
+    "require",
+]
+
+METADATA_MAX_BYTES = 8192
+"""Largest serialized size of one metadata object (Clerk's limit)."""
+
+_USERNAME = re.compile(r"[a-z0-9_-]{4,64}")
+
+
+async def require(repo: Repository, id_: str, prefix: str, what: str, param: str) -> Row:
+    """The row with this id, or a 404 ``resource_not_found`` naming ``param``.
+
+    Ids of the wrong shape are refused before they reach the database.
+    """
+    row = await repo.get(id_) if is_id(id_, prefix) else None
+    if row is None:
+        raise NotFoundError(f"No {what} was found with id {id_[:64]!r}.", param=param)
+    return row
+
+
+def check_name(value: object, param: str, *, max_len: int = 255) -> str | None:
+    """A trimmed optional text field; empty means None."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(f"{param} must be a string.", param=param)
+    text = value.strip()
+    if len(text) > max_len:
+        raise ValidationError(
+            f"{param} must be at most {max_len} characters.",
+            param=param,
+            code="form_param_exceeds_allowed_size",
+        )
+    return text or None
+
+
+def check_username(value: object) -> str | None:
+    """4 to 64 letters, digits, ``_`` or ``-``; stored lower-cased (usernames ignore case)."""
+    text = check_name(value, "username", max_len=64)
+    if text is None:
+        return None
+    lowered = text.lower()
+    if not _USERNAME.fullmatch(lowered):
+        raise ValidationError(
+            "Usernames are 4 to 64 characters: letters, digits, _ and -.",
+            param="username",
+            code="form_username_invalid_character",
+        )
+    return lowered
+
+
+def check_metadata(value: object, param: str) -> dict[str, Any]:
+    """A JSON object of at most 8 KB."""
+    if not isinstance(value, Mapping):
+        raise ValidationError(f"{param} must be a JSON object.", param=param)
+    size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+    if size > METADATA_MAX_BYTES:
+        raise ValidationError(
+            f"{param} must be at most {METADATA_MAX_BYTES} bytes.",
+            param=param,
+            code="form_param_exceeds_allowed_size",
+        )
+    return dict(value)
+
+
+def deep_merge(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    """Clerk's metadata merge: nested objects merge, a key set to null is removed."""
+    merged = dict(base)
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        elif isinstance(value, Mapping):
+            merged[key] = deep_merge({}, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+async def password_digest_from(
+    ctx: ServerContext, params: Mapping[str, Any], context: list[str]
+) -> str | None:
+    """The digest to store for ``password`` or an imported ``password_digest``, if any."""
+    password, digest = params.get("password"), params.get("password_digest")
+    if password is not None and digest is not None:
+        raise ValidationError(
+            "Give either password or password_digest, not both.", param="password_digest"
+        )
+    if digest is not None:
+        hasher = params.get("password_hasher")
+        if hasher is None:
+            raise ValidationError(
+                "password_hasher must be given with password_digest.",
+                param="password_hasher",
+                code="form_param_missing",
+            )
+        if hasher not in SUPPORTED_IMPORT_HASHERS:
+            raise ValidationError(
+                f"password_hasher must be one of {', '.join(SUPPORTED_IMPORT_HASHERS)}.",
+                param="password_hasher",
+                code="form_param_value_invalid",
+            )
+        if len(digest) > 512 or not PasswordHasher.is_supported_digest(hasher, digest):
+            raise ValidationError(
+                f"password_digest is not a {hasher} digest.", param="password_digest"
+            )
+        return str(digest)
+    if password is None:
+        return None
+    if params.get("skip_password_checks"):
+        if not password or len(password) > ctx.policy.max_length * 4:
+            raise ValidationError("The password is empty or too long.", param="password")
+        return await ctx.hasher.hash(password)
+    return await hash_new_password(ctx, password, [c for c in context if c])

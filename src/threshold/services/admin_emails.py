@@ -1,0 +1,115 @@
+"""Email addresses through the Backend API: create, get, update, delete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from threshold.core.errors import ValidationError
+from threshold.services.admin import require
+from threshold.services.admin_users import add_email, load_user
+from threshold.services.context import ServerContext
+from threshold.services.flow import run_flow
+from threshold.services.users import normalize_email
+from threshold.store.repositories import EmailRepository, UserRepository
+from threshold.store.repositories._base import Row
+
+__all__ = ["EmailChange", "create_email", "delete_email", "get_email", "update_email"]
+
+
+@dataclass(frozen=True, slots=True)
+class EmailChange:
+    """What to set on an email address; None leaves a field as it is."""
+
+    verified: bool | None = None
+    primary: bool | None = None
+
+
+async def _load(conn: AsyncConnection, email_id: str) -> Row:
+    return await require(
+        EmailRepository(conn), email_id, "idn", "email address", "email_address_id"
+    )
+
+
+async def get_email(ctx: ServerContext, email_id: str) -> Row:
+    """One email address."""
+    return await run_flow(ctx, lambda conn: _load(conn, email_id))
+
+
+async def _apply(ctx: ServerContext, conn: AsyncConnection, row: Row, change: EmailChange) -> Row:
+    now = ctx.now_ms()
+    user = (await load_user(conn, row["user_id"])).user
+    is_primary = user["primary_email_address_id"] == row["id"]
+    verified = row["verified"] if change.verified is None else change.verified
+    if change.primary is False and is_primary:
+        raise ValidationError(
+            "Make another email address primary instead.",
+            param="primary",
+            code="form_param_value_invalid",
+        )
+    if (change.primary or is_primary) and not verified:
+        raise ValidationError(
+            "The primary email address must be verified.",
+            param="primary" if change.primary else "verified",
+            code="form_param_value_invalid",
+        )
+    if verified != row["verified"]:
+        strategy = "admin" if verified else "email_code"
+        await EmailRepository(conn).update(
+            row["id"], verified=verified, verification_strategy=strategy, updated_at=now
+        )
+        row = {**row, "verified": verified, "verification_strategy": strategy, "updated_at": now}
+    if change.primary and not is_primary:
+        await UserRepository(conn).update(
+            row["user_id"], primary_email_address_id=row["id"], updated_at=now
+        )
+    return row
+
+
+async def create_email(
+    ctx: ServerContext, user_id: str, address: object, change: EmailChange
+) -> Row:
+    """Add an address to a user (unverified unless ``verified``); the first one is primary."""
+    normalized = normalize_email(address)
+
+    async def flow(conn: AsyncConnection) -> Row:
+        record = await load_user(conn, user_id)
+        verified = bool(change.verified)
+        row = await add_email(ctx, conn, user_id, normalized, verified=verified)
+        first = record.user["primary_email_address_id"] is None
+        primary = change.primary if change.primary is not None else (first and verified)
+        row = await _apply(ctx, conn, row, EmailChange(verified=verified, primary=primary))
+        await UserRepository(conn).touch_search_text(user_id)
+        return row
+
+    return await run_flow(ctx, flow)
+
+
+async def update_email(ctx: ServerContext, email_id: str, change: EmailChange) -> Row:
+    """Mark verified or not, or make primary (only verified addresses can be primary)."""
+
+    async def flow(conn: AsyncConnection) -> Row:
+        return await _apply(ctx, conn, await _load(conn, email_id), change)
+
+    return await run_flow(ctx, flow)
+
+
+async def delete_email(ctx: ServerContext, email_id: str) -> str:
+    """Delete an address; the primary one cannot go (make another primary first)."""
+
+    async def flow(conn: AsyncConnection) -> str:
+        row = await _load(conn, email_id)
+        user = (await load_user(conn, row["user_id"])).user
+        if user["primary_email_address_id"] == row["id"]:
+            raise ValidationError(
+                "The primary email address cannot be deleted. Make another one primary first.",
+                param="email_address_id",
+                code="form_param_value_invalid",
+            )
+        await EmailRepository(conn).delete(email_id)
+        await UserRepository(conn).update(row["user_id"], updated_at=ctx.now_ms())
+        await UserRepository(conn).touch_search_text(row["user_id"])
+        return email_id
+
+    return await run_flow(ctx, flow)

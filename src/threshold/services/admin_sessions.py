@@ -1,0 +1,171 @@
+"""Sessions and clients through the Backend API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from threshold.core.errors import (
+    AccountBannedError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from threshold.services.admin import require
+from threshold.services.admin_users import load_user
+from threshold.services.context import ServerContext
+from threshold.services.flow import ClientState, run_flow
+from threshold.services.sessions import (
+    create_session,
+    load_client,
+    mint_session_token,
+    set_session_status,
+)
+from threshold.services.users import lockout_error
+from threshold.store.repositories import ClientRepository, SessionRepository
+from threshold.store.repositories._base import Row
+from threshold.store.repositories.admin import Page, Pager
+from threshold.store.tables import clients, sessions
+
+__all__ = [
+    "SESSION_STATUSES",
+    "ClientRecord",
+    "create_session_for_user",
+    "create_session_token",
+    "get_client",
+    "get_session",
+    "list_clients",
+    "list_sessions",
+    "revoke_session",
+    "verify_client",
+]
+
+SESSION_STATUSES = ("abandoned", "active", "ended", "expired", "removed", "replaced", "revoked")
+
+
+@dataclass(frozen=True, slots=True)
+class ClientRecord:
+    """A client row with all of its sessions (any status), oldest first."""
+
+    client: Row
+    sessions: list[Row]
+
+
+async def _session(conn: AsyncConnection, session_id: str) -> Row:
+    return await require(SessionRepository(conn), session_id, "sess", "session", "session_id")
+
+
+async def list_sessions(
+    ctx: ServerContext,
+    *,
+    user_id: str | None,
+    client_id: str | None,
+    status: str | None,
+    page: Page,
+) -> tuple[list[Row], int]:
+    """Sessions of a user and/or a client, newest first, with the total count."""
+    if not user_id and not client_id:
+        raise ValidationError(
+            "Give user_id or client_id.", param="user_id", code="form_param_missing"
+        )
+    where: list[sa.ColumnElement[bool]] = []
+    if user_id:
+        where.append(sessions.c.user_id == user_id)
+    if client_id:
+        where.append(sessions.c.client_id == client_id)
+    if status:
+        where.append(sessions.c.status == status)
+
+    async def flow(conn: AsyncConnection) -> tuple[list[Row], int]:
+        pager = Pager(conn, sessions)
+        return await pager.page(where, page), await pager.count(where)
+
+    return await run_flow(ctx, flow)
+
+
+async def get_session(ctx: ServerContext, session_id: str) -> Row:
+    """One session."""
+    return await run_flow(ctx, lambda conn: _session(conn, session_id))
+
+
+async def revoke_session(ctx: ServerContext, session_id: str) -> Row:
+    """Revoke a session: it can mint no more tokens (issued ones live until ``exp``)."""
+
+    async def flow(conn: AsyncConnection) -> Row:
+        await _session(conn, session_id)
+        return await set_session_status(ctx, conn, session_id, "revoked")
+
+    return await run_flow(ctx, flow)
+
+
+async def create_session_for_user(ctx: ServerContext, user_id: str) -> Row:
+    """A new active session on a new Client (test mode only, as Clerk's testing endpoint)."""
+    if not ctx.settings.test_mode_enabled:
+        raise PermissionDeniedError(
+            "Creating sessions through the Backend API is only allowed in test mode.",
+            code="operation_not_allowed",
+        )
+
+    async def flow(conn: AsyncConnection) -> Row:
+        user = (await load_user(conn, user_id)).user
+        if user["banned"]:
+            raise AccountBannedError(param="user_id")
+        if (locked := lockout_error(ctx, user)) is not None:
+            raise locked
+        return await create_session(ctx, conn, ClientState(), user)
+
+    return await run_flow(ctx, flow)
+
+
+async def create_session_token(
+    ctx: ServerContext, session_id: str, *, origin: str | None, lifetime: int | None
+) -> str:
+    """A session JWT for an active session (``azp`` from the caller's Origin)."""
+
+    async def flow(conn: AsyncConnection) -> str:
+        await _session(conn, session_id)
+        return await mint_session_token(
+            ctx, conn, session_id, client_id=None, origin=origin, lifetime=lifetime
+        )
+
+    return await run_flow(ctx, flow)
+
+
+async def _client_record(conn: AsyncConnection, client: Row) -> ClientRecord:
+    rows = await SessionRepository(conn).for_client(client["id"], live_only=False)
+    return ClientRecord(client, rows)
+
+
+async def get_client(ctx: ServerContext, client_id: str) -> ClientRecord:
+    """One client with its sessions."""
+
+    async def flow(conn: AsyncConnection) -> ClientRecord:
+        client = await require(ClientRepository(conn), client_id, "client", "client", "client_id")
+        return await _client_record(conn, client)
+
+    return await run_flow(ctx, flow)
+
+
+async def list_clients(ctx: ServerContext, page: Page) -> tuple[list[ClientRecord], int]:
+    """Clients, newest first, with the total count."""
+
+    async def flow(conn: AsyncConnection) -> tuple[list[ClientRecord], int]:
+        pager = Pager(conn, clients)
+        rows = await pager.page([], page)
+        return [await _client_record(conn, r) for r in rows], await pager.count([])
+
+    return await run_flow(ctx, flow)
+
+
+async def verify_client(ctx: ServerContext, token: str) -> ClientRecord:
+    """The live client whose ``__client`` cookie value is ``token`` (404 otherwise)."""
+
+    async def flow(conn: AsyncConnection) -> ClientRecord:
+        client = await load_client(conn, token)
+        if client is None:
+            raise NotFoundError("No active client matches this token.", param="token")
+        return await _client_record(conn, client)
+
+    return await run_flow(ctx, flow)
