@@ -14,7 +14,7 @@ from threshold.server.settings import Settings
 
 __all__ = ["SecurityMiddleware"]
 
-_CORS_PATHS = ("/v1/client", "/v1/environment", "/v1/me", "/.well-known/")
+_CORS_PATHS = ("/v1/client/", "/v1/environment", "/v1/me", "/.well-known/")
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -47,7 +47,7 @@ class SecurityMiddleware:
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         origin = headers.get("origin")
-        cors_path = path.startswith(_CORS_PATHS)
+        cors_path = path == "/v1/client" or path.startswith(_CORS_PATHS)
         allowed = cors_path and origin is not None and is_allowed_origin(origin, self.settings)
         if cors_path and method == "POST":
             override = parse_qs(scope.get("query_string", b"").decode()).get("_method")

@@ -27,7 +27,7 @@ from threshold.services.codes import check_code, issue_code
 from threshold.services.context import ServerContext
 from threshold.services.flow import ClientState, Limit, run_flow
 from threshold.services.sessions import create_session, ensure_client
-from threshold.services.users import lockout_error, normalize_email
+from threshold.services.users import check_identifier_allowed, lockout_error, normalize_email
 from threshold.store.repositories import (
     ClientRepository,
     EmailRepository,
@@ -62,6 +62,7 @@ async def create_sign_in(ctx: ServerContext, state: ClientState, params: Mapping
     identifier = normalize_email(params.get("identifier"), param="identifier")
 
     async def flow(conn: AsyncConnection) -> Row:
+        await check_identifier_allowed(conn, identifier, param="identifier")
         client = await ensure_client(ctx, conn, state)
         email = await EmailRepository(conn).by_address(identifier)
         now = ctx.now_ms()

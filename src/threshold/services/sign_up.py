@@ -41,7 +41,7 @@ def _name(params: Mapping[str, Any], key: str) -> str | None:
     return value.strip() or None
 
 
-async def _invitation(conn: AsyncConnection, ticket: object) -> Row | None:
+async def _invitation(conn: AsyncConnection, ticket: object, now_ms: int = 0) -> Row | None:
     if ticket is None or ticket == "":
         return None
     if not isinstance(ticket, str):
@@ -55,7 +55,8 @@ async def _invitation(conn: AsyncConnection, ticket: object) -> Row | None:
         .mappings()
         .first()
     )
-    if row is None or row["status"] != "pending":
+    expired = row is not None and row["expires_at"] is not None and row["expires_at"] <= now_ms
+    if row is None or row["status"] != "pending" or expired:
         raise ValidationError(
             "This invitation is invalid or was already used.", param="ticket", code="ticket_invalid"
         )
@@ -79,7 +80,7 @@ async def create_sign_up(ctx: ServerContext, state: ClientState, params: Mapping
         raise ValidationError("unsafe_metadata must be an object.", param="unsafe_metadata")
 
     async def flow(conn: AsyncConnection) -> Row:
-        invitation = await _invitation(conn, params.get("ticket"))
+        invitation = await _invitation(conn, params.get("ticket"), ctx.now_ms())
         address = invitation["email_address"] if invitation else email
         if address is None:
             raise ValidationError(

@@ -58,7 +58,9 @@ async def hash_new_password(
     return await ctx.hasher.hash(normalized)
 
 
-async def check_identifier_allowed(conn: AsyncConnection, address: str) -> None:
+async def check_identifier_allowed(
+    conn: AsyncConnection, address: str, *, param: str = "email_address"
+) -> None:
     """Blocklisted addresses are refused; with an allowlist, only listed ones pass."""
     domain = address.rsplit("@", 1)[-1]
     candidates = [address, f"*@{domain}", f"@{domain}", domain]
@@ -70,7 +72,7 @@ async def check_identifier_allowed(conn: AsyncConnection, address: str) -> None:
     if blocked.first() is not None:
         raise ValidationError(
             "You are not allowed to access this application.",
-            param="email_address",
+            param=param,
             code="identifier_not_allowed_access",
         )
     any_allowed = await conn.execute(sa.select(allowlist_identifiers.c.id).limit(1))
@@ -84,7 +86,7 @@ async def check_identifier_allowed(conn: AsyncConnection, address: str) -> None:
     if listed.first() is None:
         raise ValidationError(
             "You are not allowed to access this application.",
-            param="email_address",
+            param=param,
             code="identifier_not_allowed_access",
         )
 
