@@ -1,0 +1,158 @@
+"""Deciding who a request is from: Bearer or cookie token, handshake, server-side renew.
+
+The decision is written once, as a generator that *yields* the network calls it needs
+(:class:`HttpCall`, or :data:`NEED_KEYS` for a JWKS refresh) and *returns* an
+:class:`AuthOutcome`. :meth:`Authenticator.authenticate_sync` and
+:meth:`Authenticator.authenticate_async` run it with httpx's sync or async client, so
+WSGI and ASGI share every rule. The rules are in ``_rules.py``, the vocabulary in
+``outcome.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import weakref
+from collections import OrderedDict
+from typing import Any
+
+import httpx
+
+from threshold.core.clock import Clock
+from threshold.sdk._rules import decide
+from threshold.sdk.client import AsyncClient, Client
+from threshold.sdk.config import SdkConfig
+from threshold.sdk.http import RequestInfo
+from threshold.sdk.outcome import AuthFlow, AuthOutcome, HttpCall, HttpReply, NeedKeys
+from threshold.sdk.verify import Verifier
+
+__all__ = ["Authenticator"]
+
+
+class Authenticator:
+    """The SDK for one configuration: verifier, HTTP clients and the request rules."""
+
+    def __init__(
+        self, config: SdkConfig | None = None, *, clock: Clock | None = None, **settings: Any
+    ) -> None:
+        self.config = SdkConfig.resolve(config, **settings)
+        self.verifier = Verifier(self.config, clock=clock)
+        self._lock = threading.Lock()
+        self._sync_http: httpx.Client | None = None
+        self._sync_api: Client | None = None
+        self._async: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, AsyncClient | None]
+        ] = weakref.WeakKeyDictionary()
+        self._renewals: OrderedDict[str, str] = OrderedDict()
+
+    def renewal_of(self, token: str) -> str | None:
+        """The token a recent server-side renew gave for ``token``, if any."""
+        return self._renewals.get(token)
+
+    def remember_renewal(self, old: str, new: str) -> None:
+        """Let concurrent requests with the same expired token reuse one renewal."""
+        self._renewals[old] = new
+        while len(self._renewals) > 1024:
+            self._renewals.popitem(last=False)
+
+    # -- HTTP clients -------------------------------------------------------------------
+    def sync_http(self) -> httpx.Client:
+        """A shared sync httpx client."""
+        with self._lock:
+            if self._sync_http is None:
+                self._sync_http = httpx.Client(timeout=self.config.timeout)
+            return self._sync_http
+
+    def async_http(self) -> httpx.AsyncClient:
+        """An httpx async client for the running event loop."""
+        loop = asyncio.get_running_loop()
+        entry = self._async.get(loop)
+        if entry is None:
+            entry = (httpx.AsyncClient(timeout=self.config.timeout), None)
+            self._async[loop] = entry
+        return entry[0]
+
+    def api(self) -> Client:
+        """The sync Backend API client (needs a secret key and the API URL)."""
+        with self._lock:
+            if self._sync_api is None:
+                http = self._sync_http or httpx.Client(timeout=self.config.timeout)
+                self._sync_http = http
+                self._sync_api = Client(config=self.config, http_client=http)
+            return self._sync_api
+
+    def aapi(self) -> AsyncClient:
+        """The async Backend API client for the running event loop."""
+        http = self.async_http()
+        loop = asyncio.get_running_loop()
+        entry = self._async[loop]
+        if entry[1] is None:
+            entry = (http, AsyncClient(config=self.config, http_client=http))
+            self._async[loop] = entry
+        assert entry[1] is not None
+        return entry[1]
+
+    # -- running the flow -----------------------------------------------------------------
+    def flow(self, request: RequestInfo, *, interactive: bool = True) -> AuthFlow:
+        """The decision for ``request`` as a generator (see the module docstring).
+
+        ``interactive`` is False where no redirect or cookie can be sent (websockets).
+        """
+        return decide(self, request, interactive)
+
+    def authenticate_sync(self, request: RequestInfo, *, interactive: bool = True) -> AuthOutcome:
+        """Run the flow with blocking HTTP calls (WSGI, Django sync)."""
+        flow = self.flow(request, interactive=interactive)
+        try:
+            step = next(flow)
+            while True:
+                if isinstance(step, NeedKeys):
+                    self.verifier.jwks.refresh_sync(self.sync_http())
+                    step = flow.send(None)
+                else:
+                    step = flow.send(self._call_sync(step))
+        except StopIteration as stop:
+            outcome: AuthOutcome = stop.value
+            return outcome
+
+    async def authenticate_async(
+        self, request: RequestInfo, *, interactive: bool = True
+    ) -> AuthOutcome:
+        """Run the flow with async HTTP calls (ASGI, Django async)."""
+        flow = self.flow(request, interactive=interactive)
+        try:
+            step = next(flow)
+            while True:
+                if isinstance(step, NeedKeys):
+                    await self.verifier.jwks.refresh_async(self.async_http())
+                    step = flow.send(None)
+                else:
+                    step = flow.send(await self._call_async(step))
+        except StopIteration as stop:
+            outcome: AuthOutcome = stop.value
+            return outcome
+
+    def _call_sync(self, call: HttpCall) -> HttpReply:
+        try:
+            response = self.sync_http().request(
+                call.method, call.url, headers=dict(call.headers), json=call.json
+            )
+        except httpx.HTTPError:
+            return HttpReply(0)
+        return HttpReply(response.status_code, _json(response))
+
+    async def _call_async(self, call: HttpCall) -> HttpReply:
+        try:
+            response = await self.async_http().request(
+                call.method, call.url, headers=dict(call.headers), json=call.json
+            )
+        except httpx.HTTPError:
+            return HttpReply(0)
+        return HttpReply(response.status_code, _json(response))
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None

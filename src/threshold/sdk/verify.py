@@ -1,0 +1,187 @@
+"""Session-token verification: RS256 with a cached key set and a verified-token cache.
+
+The checks are the core's (``verify_rs256``, ``check_session_shape``,
+``check_time_claims``) plus the authorized-parties rule. A token that passed is cached
+until its ``exp`` (+ skew) in a bounded LRU, so a repeat costs one dict lookup and one
+comparison.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections import OrderedDict
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+import httpx
+
+from threshold.core.clock import Clock, SystemClock
+from threshold.core.errors import TokenError
+from threshold.core.jwt import check_time_claims, verify_rs256
+from threshold.core.tokens import check_session_shape
+from threshold.sdk.config import SdkConfig
+from threshold.sdk.errors import TokenVerificationError
+from threshold.sdk.jwks import JwksCache
+
+__all__ = ["Claims", "Verifier", "averify_token", "verify_token"]
+
+Claims = Mapping[str, Any]
+"""Verified claims, read-only."""
+
+_TIME_REASONS = frozenset({"token-expired", "token-not-active-yet", "token-iat-in-the-future"})
+
+
+class Verifier:
+    """Verifies session tokens for one :class:`SdkConfig`."""
+
+    def __init__(
+        self, config: SdkConfig, *, clock: Clock | None = None, cache_size: int = 10_000
+    ) -> None:
+        self.config = config
+        self.jwks = JwksCache(config, clock)
+        self._now = (clock or SystemClock()).now
+        self._skew = config.clock_skew
+        self._parties = frozenset(config.authorized_parties)
+        self._cache: OrderedDict[str, tuple[float, Claims]] = OrderedDict()
+        self._cache_size = cache_size
+
+    def now(self) -> float:
+        """The verifier's clock, in seconds."""
+        return self._now()
+
+    def cached(self, token: str) -> Claims | None:
+        """The claims of a token verified before and not expired yet, else None."""
+        hit = self._cache.get(token)
+        if hit is not None and hit[0] > self._now():
+            return hit[1]
+        return None
+
+    def verify_local(self, token: str) -> Claims:
+        """Verify with the keys at hand. Raises :class:`TokenVerificationError`.
+
+        An unknown ``kid`` raises ``jwk-kid-mismatch``; the caller may refresh the
+        JWKS (``needs_keys``) and try again.
+        """
+        hit = self._cache.get(token)
+        if hit is not None and hit[0] > self._now():
+            return hit[1]
+        if not self.jwks.keys and self.jwks.last_failed:
+            raise TokenVerificationError("jwk-failed-to-load", "The JWKS could not be loaded.")
+        try:
+            header, claims = verify_rs256(token, self.jwks.keys)
+        except TokenError as exc:
+            raise TokenVerificationError(exc.code, exc.message) from None
+        frozen = MappingProxyType(claims)
+        try:
+            check_session_shape(header, claims)
+            if self._parties:
+                azp = claims.get("azp")
+                if not isinstance(azp, str) or azp not in self._parties:
+                    raise TokenError(
+                        "The token's azp is not an authorized party.",
+                        code="token-invalid-authorized-parties",
+                    )
+            check_time_claims(claims, self._now(), self._skew)
+        except TokenError as exc:
+            keep = frozen if exc.code in _TIME_REASONS else None
+            raise TokenVerificationError(exc.code, exc.message, keep) from None
+        self._remember(token, float(claims["exp"]) + self._skew, frozen)
+        return frozen
+
+    def _remember(self, token: str, deadline: float, claims: Claims) -> None:
+        cache = self._cache
+        cache[token] = (deadline, claims)
+        if len(cache) > self._cache_size:
+            with contextlib.suppress(KeyError):  # emptied by another thread meanwhile
+                cache.popitem(last=False)
+
+    def needs_keys(self, error: TokenVerificationError) -> bool:
+        """True when refetching the JWKS could turn ``error`` into a success."""
+        if error.reason == "jwk-kid-mismatch":
+            return self.jwks.may_refresh()
+        return error.reason == "jwk-failed-to-load" and self.jwks.may_refresh()
+
+    def verify(self, token: str, http: httpx.Client | None = None) -> Claims:
+        """Verify, fetching the JWKS (blocking) when the ``kid`` is unknown."""
+        try:
+            return self.verify_local(token)
+        except TokenVerificationError as exc:
+            if not self.needs_keys(exc):
+                raise
+        self.jwks.refresh_sync(http)
+        return self._after_refresh(token)
+
+    async def averify(self, token: str, http: httpx.AsyncClient | None = None) -> Claims:
+        """Async twin of :meth:`verify`."""
+        try:
+            return self.verify_local(token)
+        except TokenVerificationError as exc:
+            if not self.needs_keys(exc):
+                raise
+        await self.jwks.refresh_async(http)
+        return self._after_refresh(token)
+
+    def _after_refresh(self, token: str) -> Claims:
+        if not self.jwks.keys and self.jwks.last_failed:
+            raise TokenVerificationError("jwk-failed-to-load", "The JWKS could not be loaded.")
+        return self.verify_local(token)
+
+
+@functools.lru_cache(maxsize=16)
+def _verifier_for(config: SdkConfig) -> Verifier:
+    return Verifier(config)
+
+
+def _config(config: SdkConfig | None, options: dict[str, Any]) -> SdkConfig:
+    if "authorized_parties" in options and options["authorized_parties"] is not None:
+        options["authorized_parties"] = tuple(options["authorized_parties"])
+    return SdkConfig.resolve(config, **{k: v for k, v in options.items() if v is not None})
+
+
+def verify_token(
+    token: str,
+    config: SdkConfig | None = None,
+    *,
+    jwt_key: str | None = None,
+    api_url: str | None = None,
+    secret_key: str | None = None,
+    authorized_parties: tuple[str, ...] | list[str] | None = None,
+) -> dict[str, Any]:
+    """Verify a session token and return its claims.
+
+    Keys come from ``jwt_key`` (PEM, no network) or the JWKS of ``api_url``, fetched
+    with a blocking call at most once a minute (use :func:`averify_token` in async code).
+    Raises :class:`TokenVerificationError`; its ``reason`` is Clerk's string.
+    """
+    options = {
+        "jwt_key": jwt_key,
+        "api_url": api_url,
+        "secret_key": secret_key,
+        "authorized_parties": authorized_parties,
+    }
+    if not isinstance(token, str):
+        raise TokenVerificationError("token-invalid", "The token must be a string.")
+    return dict(_verifier_for(_config(config, options)).verify(token))
+
+
+async def averify_token(
+    token: str,
+    config: SdkConfig | None = None,
+    *,
+    jwt_key: str | None = None,
+    api_url: str | None = None,
+    secret_key: str | None = None,
+    authorized_parties: tuple[str, ...] | list[str] | None = None,
+) -> dict[str, Any]:
+    """Async twin of :func:`verify_token`."""
+    options = {
+        "jwt_key": jwt_key,
+        "api_url": api_url,
+        "secret_key": secret_key,
+        "authorized_parties": authorized_parties,
+    }
+    if not isinstance(token, str):
+        raise TokenVerificationError("token-invalid", "The token must be a string.")
+    return dict(await _verifier_for(_config(config, options)).averify(token))
