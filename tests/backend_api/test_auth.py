@@ -1,0 +1,93 @@
+"""Who may call the Backend API, and the shape of its answers."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.backend_api.conftest import Api
+from tests.support import LiveServer, sql
+
+
+def _error(response: httpx.Response, status: int, code: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body["errors"][0]["code"] == code
+    assert body["errors"][0]["message"] and body["errors"][0]["long_message"]
+
+
+def test_secret_key_opens_and_nothing_else_does(server: LiveServer, api: Api) -> None:
+    url = f"{server.url}/v1/users"
+    assert isinstance(api.ok("GET", "/users"), list)
+    _error(httpx.get(url), 401, "authentication_invalid")
+    pk = server.publishable_key
+    _error(httpx.get(url, headers={"Authorization": f"Bearer {pk}"}), 401, "authentication_invalid")
+    _error(
+        httpx.get(url, headers={"Authorization": "Bearer sk_test_wrong"}),
+        401,
+        "authentication_invalid",
+    )
+    basic = {"Authorization": f"Basic {server.secret_key}"}
+    _error(httpx.get(url, headers=basic), 401, "authentication_invalid")
+    for name in ("secret_key", "api_key", "token"):
+        _error(httpx.get(url, params={name: server.secret_key}), 401, "authentication_invalid")
+    # Bearer is case-insensitive, as HTTP auth schemes are.
+    lower = {"Authorization": f"bearer {server.secret_key}"}
+    assert httpx.get(url, headers=lower).status_code == 200
+
+
+def test_revoked_key_is_refused(server: LiveServer, api: Api) -> None:
+    sql(server, "UPDATE api_keys SET revoked_at = 1")
+    try:
+        _error(api.http.get("/users/count"), 401, "authentication_invalid")
+    finally:
+        sql(server, "UPDATE api_keys SET revoked_at = NULL")
+    assert api.ok("GET", "/users/count")["object"] == "total_count"
+
+
+def test_frontend_api_and_unknown_paths_are_untouched(server: LiveServer) -> None:
+    assert httpx.get(f"{server.url}/v1/environment").status_code == 200
+    assert httpx.get(f"{server.url}/v1/client").status_code == 200
+    assert httpx.get(f"{server.url}/.well-known/jwks.json").status_code == 200
+    assert httpx.get(f"{server.url}/v1/no_such_thing").status_code == 404
+
+
+def test_method_not_allowed_is_clerk_shaped(api: Api) -> None:
+    error = api.error("PUT", "/users", 405)
+    assert error["code"] == "method_not_allowed"
+
+
+def test_openapi_and_docs_are_served_in_development(server: LiveServer) -> None:
+    doc = httpx.get(f"{server.url}/v1/openapi.json").json()
+    assert doc["servers"] == [{"url": "/v1"}]
+    assert "/users/{user_id}" in doc["paths"] and "/jwks" in doc["paths"]
+    assert "SecretKey" in doc["components"]["securitySchemes"]
+    page = httpx.get(f"{server.url}/v1/docs")
+    assert page.status_code == 200 and "openapi.json" in page.text
+
+
+def test_bodies_over_the_limit_and_nul_characters_are_refused(server: LiveServer, api: Api) -> None:
+    big = b'{"first_name": "' + b"x" * (server.settings.max_body_bytes + 10) + b'"}'
+    error = api.error(
+        "POST", "/users", 413, content=big, headers={"content-type": "application/json"}
+    )
+    assert error["code"] == "request_body_too_large"
+    error = api.error("POST", "/users", 422, json={"email_address": ["a\u0000@example.com"]})
+    assert error["code"] == "malformed_request_body"
+    assert api.error("GET", "/users", 422, params={"query": "a\x00b"})["code"] == (
+        "malformed_request_body"
+    )
+
+
+def test_validation_errors_name_the_parameter(api: Api) -> None:
+    error = api.error("GET", "/users", 422, params={"limit": 501})
+    assert error["meta"]["param_name"] == "limit"
+    assert error["code"] == "form_param_format_invalid"
+    assert api.error("GET", "/users", 422, params={"limit": 0})["meta"]["param_name"] == "limit"
+    assert api.error("GET", "/users", 422, params={"offset": -1})["meta"]["param_name"] == "offset"
+    error = api.error("POST", "/email_addresses", 422, json={"email_address": "x@example.com"})
+    assert error == {**error, "code": "form_param_missing", "meta": {"param_name": "user_id"}}
+    error = api.error(
+        "POST", "/users", 422, content=b"{", headers={"content-type": "application/json"}
+    )
+    assert error["code"] == "malformed_request_body"

@@ -1,0 +1,124 @@
+"""Sign-in tokens and invitations: links, redemption, revocation."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from tests.backend_api.conftest import PASSWORD, Api, unique_email
+from tests.browser import FapiBrowser
+from tests.support import LiveServer, sql
+from threshold.core.codes import token_digest
+
+
+def _ticket(url: str) -> str:
+    return parse_qs(urlsplit(url).query)["__clerk_ticket"][0]
+
+
+def test_sign_in_token_signs_in_once(server: LiveServer, api: Api) -> None:
+    user = api.user()
+    created = api.ok("POST", "/sign_in_tokens", json={"user_id": user["id"]})
+    assert created["object"] == "sign_in_token" and created["status"] == "pending"
+    assert created["id"].startswith("sit_") and created["user_id"] == user["id"]
+    assert created["url"] == f"{server.url}/sign-in?__clerk_ticket={created['token']}"
+    stored = sql(server, "SELECT ticket_digest FROM sign_in_tokens WHERE id = :i", i=created["id"])
+    assert stored == [(token_digest(created["token"]),)]
+    browser = FapiBrowser(server)
+    done = browser.ok("POST", "/v1/client/sign_ins", strategy="ticket", ticket=created["token"])
+    assert done["response"]["status"] == "complete"
+    assert done["client"]["sessions"][0]["user"]["id"] == user["id"]
+    again = FapiBrowser(server).post(
+        "/v1/client/sign_ins", strategy="ticket", ticket=created["token"]
+    )
+    assert again.status_code == 422
+    assert api.error("POST", f"/sign_in_tokens/{created['id']}/revoke", 400)["message"]
+
+
+def test_revoked_or_expired_sign_in_token_fails(server: LiveServer, api: Api) -> None:
+    user = api.user()
+    created = api.ok("POST", "/sign_in_tokens", json={"user_id": user["id"]})
+    revoked = api.ok("POST", f"/sign_in_tokens/{created['id']}/revoke")
+    assert revoked["status"] == "revoked" and "token" not in revoked
+    refused = FapiBrowser(server).post(
+        "/v1/client/sign_ins", strategy="ticket", ticket=created["token"]
+    )
+    assert refused.json()["errors"][0]["code"] == "ticket_invalid"
+    short = api.ok("POST", "/sign_in_tokens", json={"user_id": user["id"], "expires_in_seconds": 1})
+    sql(server, "UPDATE sign_in_tokens SET expires_at = 1 WHERE id = :i", i=short["id"])
+    expired = FapiBrowser(server).post(
+        "/v1/client/sign_ins", strategy="ticket", ticket=short["token"]
+    )
+    assert expired.status_code == 422
+    api.error("POST", "/sign_in_tokens", 404, json={"user_id": "user_2aaaaaaaaaaaaaaaaaaaaaaaaaa"})
+    api.error("POST", "/sign_in_tokens/sit_nope/revoke", 404)
+    bad = {"user_id": user["id"], "expires_in_seconds": 0}
+    assert api.error("POST", "/sign_in_tokens", 422, json=bad)["meta"]["param_name"] == (
+        "expires_in_seconds"
+    )
+
+
+def test_invitation_flow(server: LiveServer, api: Api) -> None:
+    email = unique_email("inv")
+    body: dict[str, object] = {
+        "email_address": email,
+        "public_metadata": {"team": "blue"},
+        "redirect_url": "http://localhost:3000/welcome",
+    }
+    created = api.ok("POST", "/invitations", json=body)
+    assert created["object"] == "invitation" and created["status"] == "pending"
+    assert created["id"].startswith("inv_") and created["revoked"] is False
+    assert created["url"].startswith(f"{server.url}/sign-up?__clerk_ticket=")
+    assert parse_qs(urlsplit(created["url"]).query)["redirect_url"] == [body["redirect_url"]]
+    assert server.mailbox is not None
+    mail = server.mailbox.wait_for(email).get_payload(decode=True)
+    assert isinstance(mail, bytes) and created["url"] in mail.decode()
+    duplicate = api.error("POST", "/invitations", 422, json={"email_address": email})
+    assert duplicate["code"] == "form_identifier_exists"
+    listed = api.ok("GET", "/invitations", params={"query": email, "status": "pending"})
+    assert [i["id"] for i in listed] == [created["id"]]
+
+    browser = FapiBrowser(server)
+    ticket = _ticket(created["url"])
+    done = browser.ok("POST", "/v1/client/sign_ups", ticket=ticket, password=PASSWORD)
+    assert done["response"]["status"] == "complete"
+    user = api.ok("GET", "/users", params={"email_address": email})[0]
+    assert user["public_metadata"] == {"team": "blue"}
+    accepted = api.ok("GET", "/invitations", params={"query": email, "paginated": "true"})
+    assert accepted["total_count"] == 1 and accepted["data"][0]["status"] == "accepted"
+    assert "url" not in accepted["data"][0]
+    api.error("POST", f"/invitations/{created['id']}/revoke", 400)
+    taken = api.error("POST", "/invitations", 422, json={"email_address": email})
+    assert taken["code"] == "form_identifier_exists"
+    again = {"email_address": email, "ignore_existing": True, "notify": False}
+    assert api.ok("POST", "/invitations", json=again)["status"] == "pending"
+
+
+def test_invitation_revoke_expiry_and_bad_input(server: LiveServer, api: Api) -> None:
+    email = unique_email("rev")
+    created = api.ok("POST", "/invitations", json={"email_address": email, "notify": False})
+    revoked = api.ok("POST", f"/invitations/{created['id']}/revoke")
+    assert revoked["status"] == "revoked" and revoked["revoked"] is True
+    refused = FapiBrowser(server).post(
+        "/v1/client/sign_ups", ticket=_ticket(created["url"]), password=PASSWORD
+    )
+    assert refused.json()["errors"][0]["code"] == "ticket_invalid"
+
+    body = {"email_address": unique_email("exp"), "notify": False, "expires_in_days": 1}
+    later = api.ok("POST", "/invitations", json=body)
+    assert later["expires_at"] is not None
+    sql(server, "UPDATE invitations SET expires_at = 1 WHERE id = :i", i=later["id"])
+    expired = api.ok("GET", "/invitations", params={"status": "expired", "limit": 500})
+    assert later["id"] in [i["id"] for i in expired]
+    pending = api.ok("GET", "/invitations", params={"status": "pending", "limit": 500})
+    assert later["id"] not in [i["id"] for i in pending]
+    late = FapiBrowser(server).post(
+        "/v1/client/sign_ups", ticket=_ticket(later["url"]), password=PASSWORD
+    )
+    assert late.json()["errors"][0]["code"] == "ticket_invalid"
+
+    evil = {"email_address": unique_email(), "redirect_url": "https://evil.example/x"}
+    assert api.error("POST", "/invitations", 422, json=evil)["meta"]["param_name"] == "redirect_url"
+    assert api.error("POST", "/invitations", 422, json={"email_address": "x"})["meta"] == {
+        "param_name": "email_address"
+    }
+    api.error("POST", "/invitations/inv_nope/revoke", 404)
+    api.error("GET", "/invitations", 422, params={"order_by": "status"})
