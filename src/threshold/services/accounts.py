@@ -1,0 +1,168 @@
+"""The accounts one browser is signed in to, and the sessions a user can see and end.
+
+Used by the hosted pages: ``/user`` lists the signed-in accounts of this browser (its
+Client) and every live session of the active user; ``/sign-out`` ends one or all of the
+Client's sessions. Each function runs as one flow (one transaction).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from threshold.core.errors import NotFoundError, SignedOutError, ValidationError
+from threshold.services.context import ServerContext
+from threshold.services.flow import ClientState, run_flow
+from threshold.services.sessions import (
+    end_client_sessions,
+    live_session,
+    rotate_client_token,
+    set_session_status,
+    touch_session,
+)
+from threshold.store.repositories import EmailRepository, SessionRepository, UserRepository
+from threshold.store.repositories._base import Row
+
+__all__ = [
+    "Account",
+    "AccountsView",
+    "accounts_view",
+    "primary_email",
+    "require_active",
+    "revoke_session",
+    "sign_out",
+    "switch_account",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """One signed-in account: its session on this Client, the user, the primary email."""
+
+    session: Row
+    user: Row
+    email: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountsView:
+    """What the browser is signed in to; ``sessions`` are the active user's, on any Client."""
+
+    active: Account | None
+    accounts: list[Account]
+    sessions: list[Row]
+
+
+def primary_email(user: Row, emails: list[Row]) -> str | None:
+    """The user's primary address (or the first one), if any."""
+    for row in emails:
+        if row["id"] == user.get("primary_email_address_id"):
+            return str(row["email_address"])
+    return str(emails[0]["email_address"]) if emails else None
+
+
+def _alive(ctx: ServerContext, session: Row) -> bool:
+    now = ctx.now_ms()
+    return bool(
+        session["status"] == "active" and now < session["expire_at"] and now < session["abandon_at"]
+    )
+
+
+async def _accounts(ctx: ServerContext, conn: AsyncConnection, client: Row) -> list[Account]:
+    found: list[Account] = []
+    users, emails = UserRepository(conn), EmailRepository(conn)
+    for session in await SessionRepository(conn).for_client(client["id"]):
+        if not _alive(ctx, session):
+            continue
+        user = await users.get(session["user_id"])
+        if user is None or user["banned"]:
+            continue
+        found.append(Account(session, user, primary_email(user, await emails.for_user(user["id"]))))
+    return found
+
+
+async def require_active(
+    ctx: ServerContext, conn: AsyncConnection, state: ClientState
+) -> tuple[Row, Row]:
+    """(session, user) of the Client's active session; :class:`SignedOutError` if none."""
+    client = state.client
+    if client is None or not client["last_active_session_id"]:
+        raise SignedOutError()
+    try:
+        session, user = await live_session(ctx, conn, client["last_active_session_id"])
+    except NotFoundError as exc:
+        raise SignedOutError() from exc
+    if session["client_id"] != client["id"]:
+        raise SignedOutError()
+    return session, user
+
+
+async def accounts_view(ctx: ServerContext, state: ClientState) -> AccountsView:
+    """The Client's signed-in accounts and, when one is active, its user's live sessions."""
+
+    async def flow(conn: AsyncConnection) -> AccountsView:
+        if state.client is None:
+            return AccountsView(None, [], [])
+        accounts = await _accounts(ctx, conn, state.client)
+        active_id = state.client["last_active_session_id"]
+        active = next((a for a in accounts if a.session["id"] == active_id), None)
+        if active is None:
+            return AccountsView(None, accounts, [])
+        sessions = await SessionRepository(conn).for_user(active.user["id"], status="active")
+        live = [s for s in sessions if _alive(ctx, s)]
+        live.sort(key=lambda s: (s["id"] != active_id, -s["last_active_at"]))
+        return AccountsView(active, accounts, live)
+
+    return await run_flow(ctx, flow, state=state)
+
+
+async def switch_account(ctx: ServerContext, state: ClientState, session_id: str) -> None:
+    """Make another signed-in account of this browser the active one."""
+
+    async def flow(conn: AsyncConnection) -> None:
+        if state.client is None:
+            raise SignedOutError()
+        await touch_session(ctx, conn, state, session_id)
+
+    await run_flow(ctx, flow, state=state)
+
+
+async def revoke_session(ctx: ServerContext, state: ClientState, session_id: str) -> None:
+    """End one of the active user's sessions on another device (not the current one)."""
+
+    async def flow(conn: AsyncConnection) -> None:
+        current, user = await require_active(ctx, conn, state)
+        target = await SessionRepository(conn).get(session_id)
+        if target is None or target["user_id"] != user["id"]:
+            raise NotFoundError("Session not found.", param="session_id")
+        if target["id"] == current["id"]:
+            raise ValidationError(
+                "To end this device's session, sign out instead.", param="session_id"
+            )
+        await set_session_status(ctx, conn, session_id, "revoked")
+
+    await run_flow(ctx, flow, state=state)
+
+
+async def sign_out(ctx: ServerContext, state: ClientState, *, everyone: bool) -> None:
+    """End the active session (or, with ``everyone``, all of this browser's sessions).
+
+    The client secret rotates either way, so a copied ``__client`` cookie stops working.
+    """
+
+    async def flow(conn: AsyncConnection) -> None:
+        client = state.client
+        if client is None:
+            return
+        active = client["last_active_session_id"]
+        if everyone or not active:
+            await end_client_sessions(ctx, conn, state)
+            return
+        await set_session_status(ctx, conn, active, "ended", client_id=client["id"])
+        rest = await _accounts(ctx, conn, client)
+        await rotate_client_token(
+            ctx, conn, state, last_active_session_id=rest[-1].session["id"] if rest else None
+        )
+
+    await run_flow(ctx, flow, state=state)

@@ -1,0 +1,198 @@
+"""Profile edits a signed-in user makes on ``/user``: names, password, profile image.
+
+Every change acts on the browser's active session (checked inside the flow's
+transaction); a password change needs the current password, ends the user's other
+sessions and mails a notice that carries no secret.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from threshold.core.errors import (
+    ConflictError,
+    InvalidCredentialsError,
+    PayloadTooLargeError,
+    ValidationError,
+)
+from threshold.core.ids import new_id
+from threshold.services.accounts import primary_email, require_active
+from threshold.services.context import ServerContext
+from threshold.services.flow import ClientState, Limit, run_flow
+from threshold.services.mail import Mail
+from threshold.services.users import hash_new_password
+from threshold.store.repositories import (
+    EmailRepository,
+    ImageRepository,
+    SessionRepository,
+    UserRepository,
+)
+from threshold.store.repositories._base import Row
+
+__all__ = [
+    "IMAGE_TYPES",
+    "change_password",
+    "delete_image",
+    "image_type",
+    "set_image",
+    "update_names",
+]
+
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+_NAME_MAX = 255
+
+
+def image_type(data: bytes) -> str | None:
+    """The content type of PNG, JPEG, GIF or WebP data, told by its magic bytes; else None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def _clean_name(value: object, param: str, label: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(f"{label} must be text.", param=param)
+    value = " ".join(value.split())
+    if len(value) > _NAME_MAX:
+        raise ValidationError(f"{label} must be at most {_NAME_MAX} characters.", param=param)
+    return value or None
+
+
+async def update_names(
+    ctx: ServerContext, state: ClientState, first_name: object, last_name: object
+) -> None:
+    """Set (or clear, with an empty value) the active user's first and last name."""
+    first = _clean_name(first_name, "first_name", "First name")
+    last = _clean_name(last_name, "last_name", "Last name")
+
+    async def flow(conn: AsyncConnection) -> None:
+        _, user = await require_active(ctx, conn, state)
+        users = UserRepository(conn)
+        await users.update(user["id"], first_name=first, last_name=last, updated_at=ctx.now_ms())
+        await users.touch_search_text(user["id"])
+
+    await run_flow(ctx, flow, state=state)
+
+
+async def change_password(
+    ctx: ServerContext, state: ClientState, current: object, new: object
+) -> None:
+    """Check the current password, set the new one, end every other session, mail a notice."""
+    if not isinstance(current, str) or not current:
+        raise ValidationError(
+            "Enter your current password.", param="current_password", code="form_param_missing"
+        )
+
+    async def read(conn: AsyncConnection) -> tuple[Row, Row, str | None]:
+        session, user = await require_active(ctx, conn, state)
+        return session, user, primary_email(user, await EmailRepository(conn).for_user(user["id"]))
+
+    session, user, email = await run_flow(ctx, read, state=state)
+    limits = (
+        Limit(f"pwchange:user:{user['id']}", 5, 60),
+        Limit(f"pwchange:user-hour:{user['id']}", 20, 3600),
+    )
+    for lim in limits:
+        await ctx.limiter.hit(lim.key, lim.limit, lim.window)
+    digest = user["password_digest"]
+    if not digest or len(current) > ctx.policy.max_length * 4:
+        await ctx.hasher.burn(current[: ctx.policy.max_length * 4])
+        raise InvalidCredentialsError(
+            "Your current password is incorrect.", param="current_password"
+        )
+    if not await ctx.hasher.verify(digest, current):
+        raise InvalidCredentialsError(
+            "Your current password is incorrect.", param="current_password"
+        )
+    context = [e for e in (email, user["first_name"], user["last_name"]) if e]
+    new_digest = await hash_new_password(ctx, new, context, param="new_password")
+
+    async def write(conn: AsyncConnection) -> None:
+        fresh_session, fresh = await require_active(ctx, conn, state)
+        if fresh_session["id"] != session["id"] or fresh["password_digest"] != digest:
+            raise ConflictError(
+                "Your account changed while you were typing. Try again.", param="new_password"
+            )
+        now = ctx.now_ms()
+        await UserRepository(conn).update(
+            user["id"], password_digest=new_digest, password_updated_at=now, updated_at=now
+        )
+        await SessionRepository(conn).end_for_user(user["id"], "revoked", now, keep=session["id"])
+        if email:
+            state.mails.append(_password_notice(ctx, email))
+
+    await run_flow(ctx, write, state=state)
+
+
+def _password_notice(ctx: ServerContext, email: str) -> Mail:
+    settings = ctx.settings
+    when = datetime.fromtimestamp(ctx.now_s(), UTC).strftime("%d %B %Y at %H:%M UTC")
+    return Mail(
+        to=email,
+        subject=f"Your {settings.app_name} password was changed",
+        text=(
+            f"The password of your {settings.app_name} account ({email}) was changed on "
+            f"{when}. Your other devices were signed out.\n\n"
+            "If you did not do this, reset your password right away:\n"
+            f"{settings.public_url}/forgot-password\n"
+        ),
+        kind="password_changed",
+    )
+
+
+async def set_image(ctx: ServerContext, state: ClientState, data: bytes) -> str:
+    """Store a PNG, JPEG, GIF or WebP as the active user's profile image; returns its id."""
+    if not data:
+        raise ValidationError(
+            "Choose an image to upload.", param="image", code="form_param_missing"
+        )
+    if len(data) > ctx.settings.max_body_bytes:
+        limit = ctx.settings.max_body_bytes // 1024
+        raise PayloadTooLargeError(
+            f"The image is too large. The limit is {limit} KB.", param="image"
+        )
+    content_type = image_type(data)
+    if content_type is None:
+        raise ValidationError(
+            "Upload a PNG, JPEG, GIF or WebP image.", param="image", code="image_type_invalid"
+        )
+
+    async def flow(conn: AsyncConnection) -> str:
+        _, user = await require_active(ctx, conn, state)
+        images = ImageRepository(conn)
+        await images.delete_for_user(user["id"])
+        now = ctx.now_ms()
+        image_id = new_id("img")
+        await images.insert(
+            id=image_id,
+            user_id=user["id"],
+            content_type=content_type,
+            data=data,
+            created_at=now,
+            updated_at=now,
+        )
+        await UserRepository(conn).update(user["id"], image_id=image_id, updated_at=now)
+        return image_id
+
+    return await run_flow(ctx, flow, state=state)
+
+
+async def delete_image(ctx: ServerContext, state: ClientState) -> None:
+    """Remove the active user's profile image (the generated avatar shows again)."""
+
+    async def flow(conn: AsyncConnection) -> None:
+        _, user = await require_active(ctx, conn, state)
+        await ImageRepository(conn).delete_for_user(user["id"])
+        await UserRepository(conn).update(user["id"], image_id=None, updated_at=ctx.now_ms())
+
+    await run_flow(ctx, flow, state=state)

@@ -1,0 +1,79 @@
+"""Looking at a ticket before it is redeemed, so a page can say whom it is for.
+
+``__clerk_ticket`` links carry either an invitation (sign-up) or a sign-in token. The
+hosted pages never redeem a ticket on a GET: they show whom the ticket is for and ask
+for a click (a CSRF-protected POST), so a link alone cannot sign a browser in.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from threshold.core.codes import token_digest
+from threshold.services.accounts import primary_email
+from threshold.services.context import ServerContext
+from threshold.services.flow import run_flow
+from threshold.store.repositories import EmailRepository, UserRepository
+from threshold.store.tables import invitations, sign_in_tokens
+
+__all__ = ["invitation_email", "sign_in_token_email"]
+
+_MAX_TICKET = 2048
+
+
+def _usable(ticket: str | None) -> bool:
+    return bool(ticket) and len(ticket or "") <= _MAX_TICKET
+
+
+async def invitation_email(ctx: ServerContext, ticket: str | None) -> str | None:
+    """The address a pending invitation is for, or None when the ticket is not one."""
+    if not _usable(ticket):
+        return None
+    assert ticket is not None
+
+    async def flow(conn: AsyncConnection) -> str | None:
+        row = (
+            (
+                await conn.execute(
+                    sa.select(invitations.c.email_address, invitations.c.status).where(
+                        invitations.c.ticket_digest == token_digest(ticket)
+                    )
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None or row["status"] != "pending":
+            return None
+        return str(row["email_address"])
+
+    return await run_flow(ctx, flow)
+
+
+async def sign_in_token_email(ctx: ServerContext, ticket: str | None) -> str | None:
+    """The primary address of the user a live sign-in token is for, or None."""
+    if not _usable(ticket):
+        return None
+    assert ticket is not None
+
+    async def flow(conn: AsyncConnection) -> str | None:
+        row = (
+            (
+                await conn.execute(
+                    sa.select(sign_in_tokens).where(
+                        sign_in_tokens.c.ticket_digest == token_digest(ticket)
+                    )
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None or row["status"] != "pending" or row["expires_at"] <= ctx.now_ms():
+            return None
+        user = await UserRepository(conn).get(row["user_id"])
+        if user is None or user["banned"]:
+            return None
+        return primary_email(user, await EmailRepository(conn).for_user(user["id"])) or user["id"]
+
+    return await run_flow(ctx, flow)
