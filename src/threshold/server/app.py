@@ -8,14 +8,20 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from threshold.core.clock import Clock, SystemClock
-from threshold.core.errors import ConfigurationError, ThresholdError
+from threshold.core.errors import (
+    ConfigurationError,
+    NotFoundError,
+    ThresholdError,
+    ValidationError,
+)
 from threshold.core.passwords import PasswordHasher, PasswordPolicy
 from threshold.server import frontend_api
 from threshold.server.errors import error_response, unexpected_error_response
@@ -134,7 +140,11 @@ def create_app(
         routes=routes,
         lifespan=lifespan,
         middleware=[Middleware(SecurityMiddleware, settings=settings)],
-        exception_handlers={ThresholdError: _threshold_error, Exception: _unexpected},
+        exception_handlers={
+            ThresholdError: _threshold_error,
+            HTTPException: _http_error,
+            Exception: _unexpected,
+        },
     )
     app.state.settings = settings
     return app
@@ -150,4 +160,25 @@ async def _threshold_error(request: Request, exc: Exception) -> Response:
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
+    from threshold.server.pages import render_unexpected_page, wants_html
+
+    if wants_html(request):
+        return render_unexpected_page(request, exc)
     return unexpected_error_response(request, exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Unknown paths and methods: a finished page for browsers, plain text otherwise."""
+    assert isinstance(exc, HTTPException)
+    from threshold.server.pages import render_error_page, wants_html
+
+    if wants_html(request) and exc.status_code in (404, 405):
+        error = (
+            NotFoundError() if exc.status_code == 404 else ValidationError("Method not allowed.")
+        )
+        response = render_error_page(request, error)
+        response.status_code = exc.status_code
+        return response
+    if exc.status_code in (204, 304):
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)

@@ -1,0 +1,298 @@
+"""One hosted-page request: the browser's Client, its checked form, its cookies, its answer.
+
+Handlers take a :class:`Page` (see :func:`page_route`): ``await page.read_form()`` checks
+origin and CSRF token, ``await page.render(...)`` answers with a template (forms get a
+fresh token), ``await page.redirect(...)`` answers with a 303 and, after a sign-in or
+sign-out, the same ``__client`` / ``__session`` / ``__client_uat`` cookies the Frontend
+API writes.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from threshold.core.errors import (
+    NotFoundError,
+    PayloadTooLargeError,
+    SignedOutError,
+    ThresholdError,
+    ValidationError,
+)
+from threshold.server.http import client_ip, safe_redirect, set_auth_cookies
+from threshold.server.pages import csrf
+from threshold.server.pages.rendering import (
+    describe_error,
+    page_headers,
+    render_error_page,
+    render_html,
+    render_unexpected_page,
+)
+from threshold.services.context import ServerContext
+from threshold.services.flow import ClientState, run_flow
+from threshold.services.sessions import client_uat, load_client, mint_session_token
+
+__all__ = ["Page", "page_route"]
+
+log = logging.getLogger("threshold.pages")
+_FORM_LIMIT = 64 * 1024
+
+
+class Page:
+    """State and helpers for one page request."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.ctx: ServerContext = request.app.state.ctx
+        self.settings = self.ctx.settings
+        self.state = ClientState(
+            cookie_token=request.cookies.get("__client"),
+            user_agent=request.headers.get("user-agent"),
+            ip=client_ip(request, self.settings),
+            origin=self.settings.public_url,
+        )
+        self.nonce = secrets.token_urlsafe(16)
+        self.fields: dict[str, str] = {}
+        self.files: dict[str, bytes] = {}
+        self._pre_session: str | None = None
+
+    # -- input -----------------------------------------------------------------
+    def value(self, name: str) -> str:
+        """A submitted field, or the query parameter of that name on a GET ('' if absent)."""
+        if name in self.fields:
+            return self.fields[name]
+        return self.request.query_params.get(name, "")
+
+    @property
+    def redirect_url(self) -> str | None:
+        """The requested ``redirect_url`` when :func:`safe_redirect` allows it."""
+        return safe_redirect(self.value("redirect_url") or None, self.settings)
+
+    @property
+    def after_url(self) -> str:
+        return self.redirect_url or self.settings.after_sign_in_url
+
+    def link(self, path: str, **params: str) -> str:
+        """``path`` with the (safe) redirect_url and ``params`` kept in its query."""
+        query = {k: v for k, v in params.items() if v}
+        if self.redirect_url:
+            query["redirect_url"] = self.redirect_url
+        return path + (f"?{urlencode(query)}" if query else "")
+
+    async def read_form(self, *, with_files: bool = False) -> None:
+        """Read the body (form or multipart), then check the origin and the CSRF token."""
+        csrf.check_origin(self.request.headers, self.settings)
+        limit = self.settings.max_body_bytes + _FORM_LIMIT if with_files else _FORM_LIMIT
+        body = await self._read_body(limit)
+        ctype = self.request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype == "multipart/form-data" and with_files:
+            await self._parse_multipart(body)
+        elif ctype in ("application/x-www-form-urlencoded", ""):
+            try:
+                pairs = parse_qsl(body.decode(), keep_blank_values=True, max_num_fields=50)
+            except (UnicodeDecodeError, ValueError) as exc:
+                raise ValidationError("The form could not be read.") from exc
+            for key, value in pairs:
+                self.fields.setdefault(key, value)
+        else:
+            raise ValidationError("The form could not be read.")
+        bindings = [
+            v for v in (self.request.cookies.get("__client"), self._cookie_pre_session()) if v
+        ]
+        token = self.fields.get("csrf_token")
+        if not csrf.token_is_valid(
+            self.ctx.instance.hmac_secret, token, bindings, self.ctx.now_s()
+        ):
+            raise csrf.CsrfError()
+
+    async def _read_body(self, limit: int) -> bytes:
+        declared = self.request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit * 8:
+            raise PayloadTooLargeError(self._too_large(), param="image")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in self.request.stream():
+            size += len(chunk)
+            if size <= limit:
+                chunks.append(chunk)
+            elif size > limit * 8:
+                break
+        if size > limit:
+            raise PayloadTooLargeError(self._too_large(), param="image")
+        return b"".join(chunks)
+
+    def _too_large(self) -> str:
+        return f"The upload is too large. The limit is {self.settings.max_body_bytes // 1024} KB."
+
+    async def _parse_multipart(self, body: bytes) -> None:
+        async def stream() -> AsyncGenerator[bytes, None]:
+            yield body
+
+        parser = MultiPartParser(
+            self.request.headers, stream(), max_files=1, max_fields=20, max_part_size=_FORM_LIMIT
+        )
+        try:
+            form = await parser.parse()
+        except MultiPartException as exc:
+            raise ValidationError("The form could not be read.") from exc
+        try:
+            for key, item in form.multi_items():
+                if isinstance(item, UploadFile):
+                    self.files[key] = await item.read()
+                else:
+                    self.fields.setdefault(key, item)
+        finally:
+            await form.close()
+
+    def _cookie_pre_session(self) -> str | None:
+        value = self.request.cookies.get(csrf.PRE_SESSION_COOKIE)
+        return value if value and len(value) <= 64 else None
+
+    # -- output ----------------------------------------------------------------
+    async def _settle_client_token(self) -> None:
+        """Forget a new ``__client`` token whose flow rolled back (it names no Client)."""
+        token = self.state.new_token
+        if token is None:
+            return
+
+        async def flow(conn: AsyncConnection) -> bool:
+            return await load_client(conn, token) is not None
+
+        if not await run_flow(self.ctx, flow):
+            self.state.new_token = None
+
+    def _binding(self) -> str:
+        existing = self.state.new_token or self.request.cookies.get("__client")
+        existing = existing or self._cookie_pre_session()
+        if existing:
+            return existing
+        if self._pre_session is None:
+            self._pre_session = csrf.new_pre_session()
+        return self._pre_session
+
+    def _write_cookies(self, response: Response) -> None:
+        if self._pre_session is not None:
+            response.set_cookie(
+                csrf.PRE_SESSION_COOKIE,
+                self._pre_session,
+                max_age=csrf.TOKEN_MAX_AGE,
+                path="/",
+                httponly=True,
+                secure=self.settings.secure_cookies,
+                samesite="lax",
+            )
+        if self.state.new_token is not None:
+            set_auth_cookies(
+                response,
+                self.settings,
+                client_token=self.state.new_token,
+                session_token=None,
+                client_uat=None,
+            )
+
+    async def render(
+        self, name: str, *, status: int = 200, no_referrer: bool = False, **values: Any
+    ) -> Response:
+        """Answer with a template; its forms carry a CSRF token for this browser."""
+        await self._settle_client_token()
+        token = csrf.issue_token(self.ctx.instance.hmac_secret, self._binding(), self.ctx.now_s())
+        values.setdefault("redirect_url", self.redirect_url or "")
+        values.setdefault("link", self.link)
+        response = render_html(
+            self.request,
+            name,
+            {"csrf_token": token, **values},
+            status=status,
+            nonce=self.nonce,
+            no_referrer=no_referrer,
+        )
+        self._write_cookies(response)
+        return response
+
+    async def redirect(self, url: str, *, sync_session: bool = False) -> Response:
+        """A 303 to ``url``; with ``sync_session`` the session cookies follow the Client."""
+        response = RedirectResponse(url, status_code=303)
+        page_headers(response, self.settings, self.nonce)
+        if sync_session:
+            await self.sync_session(response)
+        else:
+            await self._settle_client_token()
+            self._write_cookies(response)
+        return response
+
+    async def sync_session(self, response: Response) -> None:
+        """Write ``__client`` (if rotated), ``__session`` and ``__client_uat`` for the Client."""
+        ctx = self.ctx
+
+        async def flow(conn: AsyncConnection) -> tuple[str, int]:
+            client = self.state.client
+            if client is None or not client["last_active_session_id"]:
+                return "", 0
+            try:
+                jwt = await mint_session_token(
+                    ctx,
+                    conn,
+                    client["last_active_session_id"],
+                    client_id=client["id"],
+                    origin=self.settings.public_url,
+                )
+            except (SignedOutError, NotFoundError):
+                return "", 0
+            return jwt, client_uat(ctx, client, True)
+
+        jwt, uat = await run_flow(ctx, flow, state=self.state)
+        set_auth_cookies(
+            response,
+            self.settings,
+            client_token=self.state.new_token,
+            session_token=jwt,
+            client_uat=uat,
+        )
+
+    async def error(self, exc: ThresholdError) -> Response:
+        """The error page for ``exc`` (status from the one error map)."""
+        await self._settle_client_token()
+        response = render_error_page(self.request, exc)
+        self._write_cookies(response)
+        return response
+
+
+def field_errors(
+    exc: ThresholdError, fields: tuple[str, ...], aliases: dict[str, str] | None = None
+) -> tuple[dict[str, str], str | None]:
+    """(errors by field, form-level error): shown next to the field the error names."""
+    param = exc.param
+    if param is not None and aliases:
+        param = aliases.get(param, param)
+    if param in fields:
+        return {param: describe_error(exc)}, None
+    return {}, describe_error(exc)
+
+
+Handler = Callable[[Page], Awaitable[Response]]
+
+
+def page_route(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap a page handler: errors become error pages, never a trace."""
+
+    @wraps(handler)
+    async def endpoint(request: Request) -> Response:
+        page = Page(request)
+        try:
+            return await handler(page)
+        except ThresholdError as exc:
+            return await page.error(exc)
+        except Exception as exc:  # last resort: a generic page with a reference
+            return render_unexpected_page(request, exc)
+
+    return endpoint

@@ -1,0 +1,96 @@
+"""``/sign-in``: email and password, or a sign-in token link (``?__clerk_ticket=``).
+
+A ticket is never redeemed by the GET itself: the page names the account and asks for a
+click, a CSRF-protected POST, so a link alone cannot sign a browser in (login CSRF).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from threshold.core.errors import ThresholdError, ValidationError
+from threshold.server.errors import status_for
+from threshold.server.pages.page import Page, field_errors, page_route
+from threshold.services import sign_in
+from threshold.services.accounts import accounts_view
+from threshold.services.ticket_preview import sign_in_token_email
+
+__all__ = ["routes"]
+
+_FIELDS = ("identifier", "password")
+
+
+async def _form(page: Page, *, status: int = 200, **values: Any) -> Response:
+    view = await accounts_view(page.ctx, page.state)
+    values.setdefault("identifier", page.value("identifier"))
+    return await page.render(
+        "sign_in.html",
+        status=status,
+        title="Sign in",
+        accounts=view.accounts,
+        reset_done=page.value("reset") == "1",
+        **values,
+    )
+
+
+@page_route
+async def show(page: Page) -> Response:
+    ticket = page.value("__clerk_ticket")
+    if ticket:
+        email = await sign_in_token_email(page.ctx, ticket)
+        return await page.render(
+            "sign_in_ticket.html",
+            title="Sign in",
+            ticket=ticket if email else "",
+            email=email,
+            form_error=None if email else "This sign-in link is invalid or has expired.",
+            no_referrer=True,
+        )
+    return await _form(page)
+
+
+@page_route
+async def submit(page: Page) -> Response:
+    await page.read_form()
+    password = page.value("password")
+    try:
+        if not password:
+            raise ValidationError(
+                "Enter your password.", param="password", code="form_param_missing"
+            )
+        await sign_in.create_sign_in(
+            page.ctx, page.state, {"identifier": page.value("identifier"), "password": password}
+        )
+    except ThresholdError as exc:
+        errors, form_error = field_errors(exc, _FIELDS)
+        return await _form(page, status=status_for(exc), errors=errors, form_error=form_error)
+    return await page.redirect(page.after_url, sync_session=True)
+
+
+@page_route
+async def redeem_ticket(page: Page) -> Response:
+    await page.read_form()
+    ticket = page.value("ticket")
+    try:
+        await sign_in.create_sign_in(page.ctx, page.state, {"strategy": "ticket", "ticket": ticket})
+    except ThresholdError as exc:
+        return await page.render(
+            "sign_in_ticket.html",
+            status=status_for(exc),
+            title="Sign in",
+            ticket="",
+            email=None,
+            form_error=exc.message,
+            no_referrer=True,
+        )
+    return await page.redirect(page.after_url, sync_session=True)
+
+
+routes = [
+    Route("/sign-in", show, methods=["GET"]),
+    Route("/sign-in", submit, methods=["POST"]),
+    Route("/sign-in/ticket", redeem_ticket, methods=["POST"]),
+]
