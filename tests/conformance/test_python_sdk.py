@@ -11,6 +11,7 @@ import struct
 import uuid
 import zlib
 from collections.abc import Iterator
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -29,6 +30,8 @@ pytestmark = [
 
 PASSWORD = "correct horse battery staple"
 APP = "http://localhost:3000"
+# The strategy "none" never reads the backoff; the SDK's annotation wants one anyway.
+NO_RETRIES = RetryConfig("none", None, False)  # type: ignore[arg-type]
 
 
 def _png() -> bytes:
@@ -51,10 +54,15 @@ def clerk(live_server: LiveServer) -> Iterator[Clerk]:
     with Clerk(
         bearer_auth=live_server.secret_key,
         server_url=f"{live_server.url}/v1",
-        retry_config=RetryConfig("none", None, False),
+        retry_config=NO_RETRIES,
         timeout_ms=20_000,
     ) as sdk:
         yield sdk
+
+
+def _id(value: str | None) -> str:
+    assert value is not None
+    return value
 
 
 def _email(name: str) -> str:
@@ -87,14 +95,14 @@ def test_users_and_email_addresses(clerk: Clerk) -> None:
     extra = clerk.email_addresses.create(
         request={"user_id": user.id, "email_address": _email("extra"), "verified": True}
     )
-    assert clerk.email_addresses.get(email_address_id=extra.id).id == extra.id
+    assert clerk.email_addresses.get(email_address_id=_id(extra.id)).id == extra.id
     updated_email = clerk.email_addresses.update(
-        email_address_id=extra.id, verified=True, primary=True
+        email_address_id=_id(extra.id), verified=True, primary=True
     )
     assert updated_email.id == extra.id
     updated = clerk.users.update(user_id=user.id, first_name="Bea")
     assert updated.first_name == "Bea" and updated.primary_email_address_id == extra.id
-    deleted_email = clerk.email_addresses.delete(email_address_id=user.email_addresses[0].id)
+    deleted_email = clerk.email_addresses.delete(email_address_id=_id(user.email_addresses[0].id))
     assert deleted_email.deleted is True
 
     merged = clerk.users.update_metadata(user_id=user.id, public_metadata={"a": 1})
@@ -106,7 +114,11 @@ def test_users_and_email_addresses(clerk: Clerk) -> None:
     assert clerk.users.unban(user_id=user.id).banned is False
     assert clerk.users.lock(user_id=user.id).locked is True
     assert clerk.users.unlock(user_id=user.id).locked is False
-    image = {"file_name": "me.png", "content": _png(), "content_type": "image/png"}
+    image: models.FileTypedDict = {
+        "file_name": "me.png",
+        "content": _png(),
+        "content_type": "image/png",
+    }
     assert clerk.users.set_profile_image(user_id=user.id, file=image).has_image is True
     assert clerk.users.delete_profile_image(user_id=user.id).has_image is False
     gone = clerk.users.delete(user_id=user.id)
@@ -125,7 +137,9 @@ def test_sessions_clients_and_tokens(clerk: Clerk, live_server: LiveServer) -> N
     user = clerk.users.create(email_address=[_email("ses")], password=PASSWORD)
     session = clerk.sessions.create(request={"user_id": user.id})
     assert session.status == "active" and session.user_id == user.id
-    assert [s.id for s in clerk.sessions.list(user_id=user.id, status="active")] == [session.id]
+    assert [
+        s.id for s in clerk.sessions.list(user_id=user.id, status=models.QueryParamStatus.ACTIVE)
+    ] == [session.id]
     assert clerk.sessions.get(session_id=session.id).id == session.id
     client = clerk.clients.get(client_id=session.client_id)
     assert client.session_ids == [session.id] and client.sessions[0].id == session.id
@@ -148,12 +162,15 @@ def test_sessions_clients_and_tokens(clerk: Clerk, live_server: LiveServer) -> N
     assert authenticate_request(party, options).is_signed_in
 
     template = clerk.jwt_templates.create(
-        request={
-            "name": "t_" + uuid.uuid4().hex[:6],
-            "claims": {"email": "{{user.primary_email_address}}"},
-            "lifetime": 60,
-            "allowed_clock_skew": 5,
-        }
+        request=cast(
+            Any,
+            {
+                "name": "t_" + uuid.uuid4().hex[:6],
+                "claims": {"email": "{{user.primary_email_address}}"},
+                "lifetime": 60,
+                "allowed_clock_skew": 5,
+            },
+        )
     )
     from_template = clerk.sessions.create_token_from_template(
         session_id=session.id, template_name=template.name, expires_in_seconds=120
@@ -181,7 +198,12 @@ def test_invitations_tokens_lists_templates_and_jwks(clerk: Clerk, live_server: 
         }
     )
     assert invitation.status == "pending" and invitation.url
-    assert invitation.id in [i.id for i in clerk.invitations.list(status="pending", limit=500)]
+    assert invitation.id in [
+        i.id
+        for i in clerk.invitations.list(
+            status=models.ListInvitationsQueryParamStatus.PENDING, limit=500
+        )
+    ]
     revoked = clerk.invitations.revoke(invitation_id=invitation.id)
     assert revoked.status == "revoked"
 
@@ -193,20 +215,20 @@ def test_invitations_tokens_lists_templates_and_jwks(clerk: Clerk, live_server: 
 
     allowed = clerk.allowlist_identifiers.create(request={"identifier": "*@example.org"})
     assert allowed.id in [a.id for a in clerk.allowlist_identifiers.list()]
-    assert clerk.allowlist_identifiers.delete(identifier_id=allowed.id).deleted is True
+    assert clerk.allowlist_identifiers.delete(identifier_id=_id(allowed.id)).deleted is True
     blocked = clerk.blocklist_identifiers.create(request={"identifier": "evil@x.io"})
     assert [b.id for b in clerk.blocklist_identifiers.list().data] == [blocked.id]
-    assert clerk.blocklist_identifiers.delete(identifier_id=blocked.id).deleted is True
+    assert clerk.blocklist_identifiers.delete(identifier_id=_id(blocked.id)).deleted is True
 
     name = "tpl_" + uuid.uuid4().hex[:6]
     template = clerk.jwt_templates.create(
-        request={"name": name, "claims": {"id": "{{user.id}}"}, "lifetime": 60}
+        request=cast(Any, {"name": name, "claims": {"id": "{{user.id}}"}, "lifetime": 60})
     )
     assert template.name == name and template.signing_algorithm == "RS256"
     assert clerk.jwt_templates.get(template_id=template.id).id == template.id
     assert template.id in [t.id for t in clerk.jwt_templates.list()]
     renamed = clerk.jwt_templates.update(
-        template_id=template.id, name=name + "2", claims={"x": 1}, lifetime=120
+        template_id=template.id, name=name + "2", claims=cast(Any, {"x": 1}), lifetime=120
     )
     assert renamed.lifetime == 120
     assert clerk.jwt_templates.delete(template_id=template.id).deleted is True
@@ -220,7 +242,7 @@ def test_wrong_secret_key_is_a_401(live_server: LiveServer) -> None:
         Clerk(
             bearer_auth="sk_test_" + base64.b16encode(b"nope").decode(),
             server_url=f"{live_server.url}/v1",
-            retry_config=RetryConfig("none", None, False),
+            retry_config=NO_RETRIES,
         ) as sdk,
         pytest.raises(models.ClerkErrors) as refused,
     ):
