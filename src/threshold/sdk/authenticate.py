@@ -20,6 +20,7 @@ import httpx
 
 from threshold.core.clock import Clock
 from threshold.sdk._rules import decide
+from threshold.sdk.actions.dispatch import ActionDispatcher
 from threshold.sdk.client import AsyncClient, Client
 from threshold.sdk.config import SdkConfig
 from threshold.sdk.http import RequestInfo
@@ -44,6 +45,14 @@ class Authenticator:
             asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, AsyncClient | None]
         ] = weakref.WeakKeyDictionary()
         self._renewals: OrderedDict[str, str] = OrderedDict()
+        self._actions: ActionDispatcher | None = None
+
+    @property
+    def actions(self) -> ActionDispatcher:
+        """The server-action dispatcher (needs a secret key or an action secret)."""
+        if self._actions is None:
+            self._actions = ActionDispatcher(self.config)
+        return self._actions
 
     def renewal_of(self, token: str) -> str | None:
         """The token a recent server-side renew gave for ``token``, if any."""

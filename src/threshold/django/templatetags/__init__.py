@@ -1,0 +1,3 @@
+"""Template tag libraries (``{% load threshold %}``)."""
+
+__all__: list[str] = []

@@ -1,0 +1,134 @@
+"""Pure WSGI middleware: ``app.wsgi_app = AuthMiddleware(app.wsgi_app)``.
+
+Per request it decides who is calling (blocking HTTP only for JWKS refreshes,
+handshakes and renewals), binds the state so ``auth()`` works anywhere in the request
+(the state stays bound until the response body is closed, so streamed bodies see it
+too), answers handshake redirects itself, serves the action script and adds queued
+``Set-Cookie`` headers. Flask apps use ``threshold.flask.Threshold(app)``, which also
+routes server actions; Django apps use ``threshold.django.middleware.AuthMiddleware``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import Token
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+from threshold.sdk.actions.dispatch import SCRIPT_PATH
+from threshold.sdk.actions.templating import script_response
+from threshold.sdk.authenticate import Authenticator
+from threshold.sdk.config import SdkConfig
+from threshold.sdk.context import RequestState, bind_state, reset_state
+from threshold.sdk.http import EarlyResponse, RequestInfo, parse_cookies
+from threshold.sdk.interrupts import interrupt_response, is_interrupt
+
+__all__ = ["AuthMiddleware", "early_response", "request_from_environ"]
+
+Environ = dict[str, Any]
+StartResponse = Callable[..., Callable[[bytes], object]]
+WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+_SAFE_PATH = "/:@!$&'()*+,;=-._~%"
+
+
+def request_from_environ(environ: Environ) -> RequestInfo:
+    """The SDK's view of a WSGI environ."""
+    headers = {
+        key[5:].replace("_", "-").lower(): value
+        for key, value in environ.items()
+        if key.startswith("HTTP_") and isinstance(value, str)
+    }
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(key):
+            headers[key.replace("_", "-").lower()] = environ[key]
+    scheme = environ.get("wsgi.url_scheme", "http")
+    host = headers.get("host")
+    if not host:
+        port = environ.get("SERVER_PORT", "80")
+        default = "443" if scheme == "https" else "80"
+        host = environ.get("SERVER_NAME", "localhost") + ("" if port == default else f":{port}")
+    root = quote(environ.get("SCRIPT_NAME", "").encode("latin-1"), safe=_SAFE_PATH)
+    path = quote(environ.get("PATH_INFO", "").encode("latin-1"), safe=_SAFE_PATH)
+    return RequestInfo(
+        method=environ.get("REQUEST_METHOD", "GET").upper(),
+        scheme=scheme,
+        host=host,
+        path=(root + path) or "/",
+        query=environ.get("QUERY_STRING", ""),
+        headers=headers,
+        cookies=parse_cookies(headers.get("cookie")),
+        root_path=root,
+    )
+
+
+def early_response(
+    start_response: StartResponse, response: EarlyResponse, cookies: list[str]
+) -> list[bytes]:
+    """Send an :class:`EarlyResponse` (plus queued cookies) through ``start_response``."""
+    status = f"{response.status} {HTTPStatus(response.status).phrase}"
+    headers = [(k.title(), v) for k, v in response.headers]
+    headers += [("Set-Cookie", c) for c in cookies]
+    start_response(status, headers)
+    return [response.body]
+
+
+class _Bound(Iterable[bytes]):
+    """The app's body; closing it closes the app's and unbinds the request state."""
+
+    def __init__(self, body: Iterable[bytes], token: Token[RequestState | None]) -> None:
+        self._body = body
+        self._token = token
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._body)
+
+    def close(self) -> None:
+        try:
+            close = getattr(self._body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            reset_state(self._token)
+
+
+class AuthMiddleware:
+    """Authenticates every request of a WSGI app; see the module docstring."""
+
+    def __init__(
+        self,
+        app: WSGIApp,
+        config: SdkConfig | None = None,
+        *,
+        sdk: Authenticator | None = None,
+    ) -> None:
+        self.app = app
+        self.sdk = sdk or Authenticator(config)
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        request = request_from_environ(environ)
+        outcome = self.sdk.authenticate_sync(request)
+        if outcome.response is not None:
+            return early_response(start_response, outcome.response, [])
+        if request.path == request.root_path + SCRIPT_PATH:
+            return early_response(start_response, script_response(), [])
+        state = RequestState(self.sdk, request, outcome)
+        environ["threshold"] = state
+        token = bind_state(state)
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            extra = [("Set-Cookie", c) for c in state.response_cookies]
+            return start_response(status, [*headers, *extra], exc_info)
+
+        try:
+            body = self.app(environ, start)
+        except Exception as exc:
+            reply = interrupt_response(exc, request) if is_interrupt(exc) else None
+            reset_state(token)
+            if reply is None:
+                raise
+            return early_response(start_response, reply, state.response_cookies)
+        except BaseException:
+            reset_state(token)
+            raise
+        return _Bound(body, token)
