@@ -16,8 +16,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from threshold.core.errors import ThresholdError
-from threshold.server.errors import status_for
-from threshold.server.pages.page import Page, field_errors, page_route
+from threshold.server.pages.page import Page, field_errors, form_status, page_route
 from threshold.services import sign_in
 from threshold.services.flow import run_flow
 from threshold.store.repositories import SignInRepository
@@ -92,7 +91,7 @@ class CodeFlow:
         except ThresholdError as exc:
             errors, form_error = field_errors(exc, ("identifier",))
             return await self.start_form(
-                page, status=status_for(exc), errors=errors, form_error=form_error
+                page, status=form_status(exc), errors=errors, form_error=form_error
             )
         return await page.redirect(page.link(f"{self.base}/verify"))
 
@@ -109,7 +108,7 @@ class CodeFlow:
         except ThresholdError as exc:
             errors, form_error = field_errors(exc, ("code",))
             return await self.verify_form(
-                page, row, status=status_for(exc), errors=errors, form_error=form_error
+                page, row, status=form_status(exc), errors=errors, form_error=form_error
             )
         if self.kind == "reset":
             return await page.redirect(page.link(f"{self.base}/new"))
@@ -125,7 +124,9 @@ class CodeFlow:
                 page.ctx, page.state, row["id"], {"strategy": self.strategy}
             )
         except ThresholdError as exc:
-            return await self.verify_form(page, row, status=status_for(exc), form_error=exc.message)
+            return await self.verify_form(
+                page, row, status=form_status(exc), form_error=exc.message
+            )
         return await page.redirect(page.link(f"{self.base}/verify", sent="1"))
 
     def routes(self) -> list[BaseRoute]:
@@ -158,7 +159,7 @@ async def new_password(page: Page) -> Response:
         errors, form_error = field_errors(exc, ("password",))
         return await page.render(
             "new_password.html",
-            status=status_for(exc),
+            status=form_status(exc),
             no_referrer=True,
             errors=errors,
             form_error=form_error,

@@ -9,7 +9,6 @@ API writes.
 
 from __future__ import annotations
 
-import logging
 import secrets
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from functools import wraps
@@ -29,6 +28,7 @@ from threshold.core.errors import (
     ThresholdError,
     ValidationError,
 )
+from threshold.server.errors import status_for
 from threshold.server.http import client_ip, safe_redirect, set_auth_cookies
 from threshold.server.pages import csrf
 from threshold.server.pages.rendering import (
@@ -42,9 +42,8 @@ from threshold.services.context import ServerContext
 from threshold.services.flow import ClientState, run_flow
 from threshold.services.sessions import client_uat, load_client, mint_session_token
 
-__all__ = ["Page", "page_route"]
+__all__ = ["Page", "field_errors", "form_status", "page_route"]
 
-log = logging.getLogger("threshold.pages")
 _FORM_LIMIT = 64 * 1024
 
 
@@ -277,6 +276,13 @@ def field_errors(
     if param in fields:
         return {param: describe_error(exc)}, None
     return {}, describe_error(exc)
+
+
+def form_status(exc: ThresholdError) -> int:
+    """The status of a form shown again with its error: as the error map says, except
+    that a form is never "unauthorized" (401 and 422 must not tell a known email apart)."""
+    status = status_for(exc)
+    return 422 if status == 401 else status
 
 
 Handler = Callable[[Page], Awaitable[Response]]

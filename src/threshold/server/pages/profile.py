@@ -11,8 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from threshold.core.errors import PayloadTooLargeError, ThresholdError
-from threshold.server.errors import status_for
-from threshold.server.pages.page import Page, field_errors, page_route
+from threshold.server.pages.page import Page, field_errors, form_status, page_route
 from threshold.server.pages.profile_view import profile_view
 from threshold.services import profile
 from threshold.services.accounts import accounts_view, revoke_session, switch_account
@@ -68,7 +67,7 @@ async def _failed(
     values = {f: page.value(f) for f in fields if "password" not in f}
     return await _page(
         page,
-        status=status_for(exc),
+        status=form_status(exc),
         section=section,
         errors=errors,
         form_error=form_error,

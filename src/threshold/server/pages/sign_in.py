@@ -12,8 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from threshold.core.errors import ThresholdError, ValidationError
-from threshold.server.errors import status_for
-from threshold.server.pages.page import Page, field_errors, page_route
+from threshold.server.pages.page import Page, field_errors, form_status, page_route
 from threshold.services import sign_in
 from threshold.services.accounts import accounts_view
 from threshold.services.ticket_preview import sign_in_token_email
@@ -66,7 +65,7 @@ async def submit(page: Page) -> Response:
         )
     except ThresholdError as exc:
         errors, form_error = field_errors(exc, _FIELDS)
-        return await _form(page, status=status_for(exc), errors=errors, form_error=form_error)
+        return await _form(page, status=form_status(exc), errors=errors, form_error=form_error)
     return await page.redirect(page.after_url, sync_session=True)
 
 
@@ -79,7 +78,7 @@ async def redeem_ticket(page: Page) -> Response:
     except ThresholdError as exc:
         return await page.render(
             "sign_in_ticket.html",
-            status=status_for(exc),
+            status=form_status(exc),
             title="Sign in",
             ticket="",
             email=None,

@@ -13,8 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from threshold.core.errors import ThresholdError
-from threshold.server.errors import status_for
-from threshold.server.pages.page import Page, field_errors, page_route
+from threshold.server.pages.page import Page, field_errors, form_status, page_route
 from threshold.services import sign_up
 from threshold.services.flow import run_flow
 from threshold.services.ticket_preview import invitation_email
@@ -89,13 +88,13 @@ async def submit(page: Page) -> Response:
         row = await sign_up.create_sign_up(page.ctx, page.state, params)
     except ThresholdError as exc:
         errors, form_error = field_errors(exc, _FIELDS)
-        return await _form(page, status=status_for(exc), errors=errors, form_error=form_error)
+        return await _form(page, status=form_status(exc), errors=errors, form_error=form_error)
     if row["status"] == "complete":
         return await page.redirect(page.after_url, sync_session=True)
     try:
         await sign_up.prepare_verification(page.ctx, page.state, row["id"], "email_code")
     except ThresholdError as exc:
-        return await _verify_form(page, row, status=status_for(exc), form_error=exc.message)
+        return await _verify_form(page, row, status=form_status(exc), form_error=exc.message)
     return await page.redirect(page.link("/sign-up/verify"))
 
 
@@ -113,7 +112,7 @@ async def verify(page: Page) -> Response:
     except ThresholdError as exc:
         errors, form_error = field_errors(exc, ("code",))
         return await _verify_form(
-            page, row, status=status_for(exc), errors=errors, form_error=form_error
+            page, row, status=form_status(exc), errors=errors, form_error=form_error
         )
     if done["status"] != "complete":
         return await page.redirect(page.link("/sign-up"))
@@ -129,7 +128,7 @@ async def resend(page: Page) -> Response:
     try:
         await sign_up.prepare_verification(page.ctx, page.state, row["id"], "email_code")
     except ThresholdError as exc:
-        return await _verify_form(page, row, status=status_for(exc), form_error=exc.message)
+        return await _verify_form(page, row, status=form_status(exc), form_error=exc.message)
     return await page.redirect(page.link("/sign-up/verify", sent="1"))
 
 
