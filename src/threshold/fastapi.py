@@ -15,7 +15,7 @@ async def admin(): ...
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from threshold.sdk.errors import MissingDependencyError
 
@@ -48,6 +48,9 @@ __all__ = [
 ]
 
 
+TemplatesT = TypeVar("TemplatesT")
+
+
 async def _interrupt(request: Request, error: Exception) -> Response:
     reply = interrupt_response(error, current_state().request)
     assert reply is not None
@@ -63,9 +66,9 @@ def setup(app: Starlette, config: SdkConfig | None = None, **settings: Any) -> A
     return sdk
 
 
-def install_templates(templates: Any) -> Any:
+def install_templates(templates: TemplatesT) -> TemplatesT:
     """Add the helpers to a ``Jinja2Templates`` (or a Jinja ``Environment``); returns it."""
-    env = getattr(templates, "env", templates)
+    env: Any = getattr(templates, "env", templates)
     env.globals.update(jinja_globals())
     return templates
 

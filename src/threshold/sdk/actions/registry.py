@@ -52,6 +52,9 @@ def parse_size(value: int | str) -> int:
 class ServerAction(Generic[ParamsT, ResultT]):
     """A registered action; calling it calls the function."""
 
+    do_not_call_in_templates = True
+    """Django templates pass the action to tags instead of calling it."""
+
     def __init__(self, func: Callable[ParamsT, ResultT], max_body: int | None) -> None:
         qualname = func.__qualname__
         if "<locals>" in qualname or "<lambda>" in qualname:

@@ -1,0 +1,1 @@
+"""The reference scenario on Django. Run: ``python -m examples.django_app.manage runserver``."""
