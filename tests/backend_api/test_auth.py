@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 
 from tests.backend_api.conftest import Api
-from tests.support import LiveServer, sql
+from tests.support import LiveServer, run_live_server, sql
 
 
 def _error(response: httpx.Response, status: int, code: str) -> None:
@@ -91,3 +93,16 @@ def test_validation_errors_name_the_parameter(api: Api) -> None:
         "POST", "/users", 422, content=b"{", headers={"content-type": "application/json"}
     )
     assert error["code"] == "malformed_request_body"
+
+
+def test_unknown_paths_under_a_resource_are_clerk_404s(api: Api) -> None:
+    for path in ("/users/user_x/nothing", "/sessions/a/b/c", "/jwks/extra", "/users/a%0Ab"):
+        assert api.error("GET", path, 404)["code"] == "resource_not_found"
+
+
+def test_docs_are_off_when_disabled(tmp_path: Path) -> None:
+    with run_live_server(tmp_path, api_docs=False) as live:
+        assert httpx.get(f"{live.url}/v1/openapi.json").status_code == 404
+        assert httpx.get(f"{live.url}/v1/docs").status_code == 404
+        headers = {"Authorization": f"Bearer {live.secret_key}"}
+        assert httpx.get(f"{live.url}/v1/users", headers=headers).status_code == 200

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -111,7 +112,14 @@ def build_api(settings: Settings) -> FastAPI:
             Exception: _on_unexpected,
         },
     )
-    for module in (
+    for router in _ROUTERS:
+        api.include_router(router)
+    return api
+
+
+_ROUTERS = tuple(
+    m.router
+    for m in (
         users,
         user_actions,
         email_addresses,
@@ -120,9 +128,16 @@ def build_api(settings: Settings) -> FastAPI:
         jwt_templates,
         tickets,
         identifiers,
-    ):
-        api.include_router(module.router)
-    return api
+    )
+)
+
+
+def _roots(settings: Settings) -> frozenset[str]:
+    """First path segments the Backend API owns: ``users``, ``sessions``, ..."""
+    paths = [getattr(route, "path", "") for router in _ROUTERS for route in router.routes]
+    if settings.api_docs_enabled:
+        paths += ["/openapi.json", "/docs"]
+    return frozenset(str(p).split("/")[1] for p in paths if p)
 
 
 class _BodyGuard:
@@ -179,18 +194,22 @@ def _nul_error() -> ValidationError:
 
 
 class BackendApiMount(Mount):
-    """``/v1`` for the Backend API, claiming only the paths its routes know."""
+    """``/v1`` for the Backend API, claiming only the paths under its own resources
+    (``/v1/users/...``, ``/v1/sessions/...``; an unknown one there is a Clerk-shaped 404)."""
 
     def __init__(self, settings: Settings) -> None:
         self.api = build_api(settings)
         super().__init__("/v1", app=_BodyGuard(self.api, settings.max_body_bytes))
+        self.roots = _roots(settings)
+        # Ids in paths may hold any character, a decoded newline included.
+        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         match, child = super().matches(scope)
         if match is Match.NONE:
             return match, child
-        probe = {**scope, **child}
-        if any(route.matches(probe)[0] is not Match.NONE for route in self.api.router.routes):
+        root = str(scope.get("path", "")).removeprefix("/v1/").split("/", 1)[0]
+        if root in self.roots:
             return Match.FULL, child
         return Match.NONE, {}
 
