@@ -7,6 +7,7 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.backend_api.conftest import PASSWORD, Api, unique_email
@@ -117,6 +118,8 @@ def test_profile_image(server: LiveServer, api: Api) -> None:
     assert with_image["has_image"] is True
     assert with_image["image_url"].startswith(f"{server.url}/v1/images/img_")
     assert with_image["profile_image_url"] == with_image["image_url"]
+    served = httpx.get(with_image["image_url"])  # served by the pages, past the /v1 mount
+    assert served.status_code == 200 and served.content == tiny_png()
     fake = {"file": ("x.png", b"<svg onload=alert(1)>", "image/png")}
     assert api.error("POST", path, 422, files=fake)["meta"]["param_name"] == "file"
     assert api.error("POST", path, 422)["meta"]["param_name"] == "file"

@@ -1,7 +1,7 @@
 """The Backend API (``/v1/...`` with ``Authorization: Bearer sk_...``), Clerk-compatible.
 
-Routes by resource: ``users``, ``user_actions``, ``email_addresses``, ``sessions``,
-``clients``, ``jwt_templates`` (and JWKS), ``tickets`` (sign-in tokens, invitations),
+Routes by resource: ``users``, ``user_actions``, ``email_addresses``, ``sessions`` (and
+clients), ``jwt_templates`` (and JWKS), ``tickets`` (sign-in tokens, invitations),
 ``identifiers`` (allowlist, blocklist). ``_app`` assembles them into one FastAPI
 application mounted at ``/v1``; see ``docs/backend-api.md``.
 """

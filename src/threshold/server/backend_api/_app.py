@@ -25,7 +25,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from threshold.core.errors import PayloadTooLargeError, ThresholdError, ValidationError
 from threshold.server.backend_api import (
-    clients,
     email_addresses,
     identifiers,
     jwt_templates,
@@ -117,18 +116,15 @@ def build_api(settings: Settings) -> FastAPI:
     return api
 
 
-_ROUTERS = tuple(
-    m.router
-    for m in (
-        users,
-        user_actions,
-        email_addresses,
-        sessions,
-        clients,
-        jwt_templates,
-        tickets,
-        identifiers,
-    )
+_ROUTERS = (
+    users.router,
+    user_actions.router,
+    email_addresses.router,
+    sessions.router,
+    sessions.clients_router,
+    jwt_templates.router,
+    tickets.router,
+    identifiers.router,
 )
 
 

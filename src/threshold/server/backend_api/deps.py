@@ -7,6 +7,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 
 from threshold.core.codes import token_digest
 from threshold.core.errors import AuthenticationError
@@ -18,6 +19,8 @@ from threshold.store.repositories.instance import InstanceRepository
 
 __all__ = [
     "CTX_SCOPE_KEY",
+    "ClerkErrorOut",
+    "ClerkErrorsOut",
     "Ctx",
     "Listing",
     "answer",
@@ -117,10 +120,22 @@ def listing(
     return answer({"data": data, "total_count": total} if params.paginated else data)
 
 
+class ClerkErrorOut(BaseModel):
+    message: str
+    long_message: str
+    code: str
+    meta: dict[str, Any] | None = None
+
+
+class ClerkErrorsOut(BaseModel):
+    """Every error: a list of errors and a trace id."""
+
+    errors: list[ClerkErrorOut]
+    clerk_trace_id: str | None = None
+
+
 def error_responses() -> dict[int | str, dict[str, Any]]:
     """The error answers every route documents (all in Clerk's error shape)."""
-    from threshold.server.backend_api.schemas import ClerkErrorsOut
-
     reasons = {
         400: "The request cannot be done in the resource's current state.",
         401: "The secret key is missing or invalid.",

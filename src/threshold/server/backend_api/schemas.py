@@ -14,8 +14,6 @@ from pydantic import BaseModel, Field
 __all__ = [
     "AllowlistIdentifierOut",
     "BlocklistIdentifierOut",
-    "ClerkErrorOut",
-    "ClerkErrorsOut",
     "ClientOut",
     "DeletedObjectOut",
     "EmailAddressOut",
@@ -46,20 +44,6 @@ class Paged(BaseModel, Generic[ItemT]):
 
     data: list[ItemT]
     total_count: int
-
-
-class ClerkErrorOut(BaseModel):
-    message: str
-    long_message: str
-    code: str
-    meta: dict[str, Any] | None = None
-
-
-class ClerkErrorsOut(BaseModel):
-    """Every error: a list of errors and a trace id."""
-
-    errors: list[ClerkErrorOut]
-    clerk_trace_id: str | None = None
 
 
 class VerificationOut(BaseModel):

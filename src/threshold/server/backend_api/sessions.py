@@ -1,4 +1,5 @@
-"""``/sessions``: list, create (test mode), get, revoke, and tokens (session or template)."""
+"""``/sessions`` (list, create in test mode, get, revoke, tokens) and ``/clients`` (list,
+get, verify a ``__client`` value, handshake payloads)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
-from threshold.server.backend_api.bodies import SessionCreateIn, TokenIn
+from threshold.core.errors import NotFoundError
+from threshold.server.backend_api.bodies import ClientVerifyIn, SessionCreateIn, TokenIn
 from threshold.server.backend_api.deps import (
     Ctx,
     Listing,
@@ -16,14 +18,23 @@ from threshold.server.backend_api.deps import (
     listing,
     request_origin,
 )
-from threshold.server.backend_api.schemas import Paged, SessionOut, TokenOut
+from threshold.server.backend_api.schemas import (
+    ClientOut,
+    HandshakePayloadOut,
+    Paged,
+    SessionOut,
+    TokenOut,
+)
+from threshold.server.backend_api.serialize import client_json
 from threshold.server.wire import session_json
 from threshold.services import admin_sessions
+from threshold.services.handshake import take_payload
 from threshold.services.templates_jwt import mint_template_token
 
-__all__ = ["router"]
+__all__ = ["clients_router", "router"]
 
 router = APIRouter(tags=["Sessions"], responses=error_responses())
+clients_router = APIRouter(tags=["Clients"], responses=error_responses())
 
 Id = Annotated[str | None, Query(max_length=64)]
 Status = Literal["abandoned", "active", "ended", "expired", "removed", "replaced", "revoked"]
@@ -95,3 +106,39 @@ async def create_template_token(
         lifetime=body.expires_in_seconds if body else None,
     )
     return answer({"object": "token", "jwt": jwt})
+
+
+@clients_router.get("/clients", response_model=list[ClientOut] | Paged[ClientOut], summary="List")
+async def list_clients(ctx: Ctx, params: Annotated[Listing, Depends()]) -> Response:
+    """Clients (browsers), newest first, each with all of its sessions."""
+    records, total = await admin_sessions.list_clients(ctx, params.page())
+    return listing(records, total, params, client_json)
+
+
+@clients_router.get(
+    "/clients/handshake_payload",
+    response_model=HandshakePayloadOut,
+    summary="Handshake payload",
+)
+async def handshake_payload(
+    ctx: Ctx, nonce: Annotated[str, Query(min_length=1, max_length=200)]
+) -> Response:
+    """The ``Set-Cookie`` directives stored for a handshake nonce, once. An unknown, used
+    or expired nonce is a 404 ``resource_not_found`` (SDKs then treat the browser as
+    signed out)."""
+    directives = await take_payload(ctx, nonce)
+    if directives is None:
+        raise NotFoundError("This handshake nonce is unknown, used or expired.", param="nonce")
+    return answer({"directives": directives})
+
+
+@clients_router.get("/clients/{client_id}", response_model=ClientOut, summary="Get a client")
+async def get_client(ctx: Ctx, client_id: str) -> Response:
+    """One client with its sessions."""
+    return answer(client_json(await admin_sessions.get_client(ctx, client_id)))
+
+
+@clients_router.post("/clients/verify", response_model=ClientOut, summary="Verify a client token")
+async def verify_client(ctx: Ctx, body: ClientVerifyIn) -> Response:
+    """The live client whose ``__client`` cookie value is ``token`` (404 otherwise)."""
+    return answer(client_json(await admin_sessions.verify_client(ctx, body.token)))
