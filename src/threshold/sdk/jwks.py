@@ -84,14 +84,19 @@ class JwksCache:
         self.last_failed = False
         self.fetches = 0
         self._lock = threading.Lock()
+        self._fetching = False
         self._inflight: tuple[asyncio.AbstractEventLoop, asyncio.Task[None]] | None = None
 
     def may_refresh(self) -> bool:
         """True when a fetch is allowed now (or one is in flight to wait for)."""
         if self.url is None:
             return False
-        if self._inflight is not None and not self._inflight[1].done():
+        if self._fetching or (self._inflight is not None and not self._inflight[1].done()):
             return True
+        return self._due()
+
+    def _due(self) -> bool:
+        """True when the last attempt is old enough for another one."""
         if self._last_attempt is None:
             return True
         wait = min(self._interval, _RETRY_AFTER_FAILURE) if self.last_failed else self._interval
@@ -110,9 +115,10 @@ class JwksCache:
     def refresh_sync(self, http: httpx.Client | None = None) -> None:
         """Fetch the JWKS unless it was fetched too recently (threads share one fetch)."""
         with self._lock:
-            if not self.may_refresh() or self.url is None:
+            if self.url is None or not self._due():
                 return
             self._last_attempt = self._clock.now()
+            self._fetching = True
             self.fetches += 1
             try:
                 if http is None:
@@ -124,6 +130,8 @@ class JwksCache:
             except httpx.HTTPError as exc:
                 self.last_failed = True
                 log.warning("threshold: could not reach %s: %s", self.url, exc)
+            finally:
+                self._fetching = False
 
     async def refresh_async(self, http: httpx.AsyncClient | None = None) -> None:
         """Async twin of :meth:`refresh_sync`; concurrent tasks await one fetch."""
@@ -132,7 +140,7 @@ class JwksCache:
         if inflight is not None and inflight[0] is loop and not inflight[1].done():
             await asyncio.shield(inflight[1])
             return
-        if not self.may_refresh():
+        if not self._due():
             return
         self._last_attempt = self._clock.now()
         task = loop.create_task(self._fetch_async(http))

@@ -1,0 +1,1 @@
+"""SDK tests: verification, request rules, actions, client, and the framework adapters."""
