@@ -96,6 +96,13 @@ def strict_server(tmp_path: Path) -> Iterator[LiveServer]:
 
 def test_wrong_passwords_count_toward_lockout(strict_server: LiveServer) -> None:
     api = Api(strict_server)
+    try:
+        _lockout(strict_server, api)
+    finally:
+        api.http.close()
+
+
+def _lockout(strict_server: LiveServer, api: Api) -> None:
     email = unique_email("count")
     user = api.user(email_address=[email])
     path = f"/users/{user['id']}/verify_password"

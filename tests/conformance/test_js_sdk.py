@@ -38,12 +38,7 @@ def _npm_ready() -> str:
     return node
 
 
-def test_clerk_backend_js(live_server: LiveServer) -> None:
-    node = _npm_ready()
-    api = httpx.Client(
-        base_url=f"{live_server.url}/v1",
-        headers={"Authorization": f"Bearer {live_server.secret_key}"},
-    )
+def _seed(api: httpx.Client) -> tuple[dict[str, Any], dict[str, Any], str]:
     user = api.post(
         "/users",
         json={
@@ -54,6 +49,16 @@ def test_clerk_backend_js(live_server: LiveServer) -> None:
     ).json()
     session = api.post("/sessions", json={"user_id": user["id"]}).json()
     token = api.post(f"/sessions/{session['id']}/tokens").json()["jwt"]
+    return user, session, token
+
+
+def test_clerk_backend_js(live_server: LiveServer) -> None:
+    node = _npm_ready()
+    with httpx.Client(
+        base_url=f"{live_server.url}/v1",
+        headers={"Authorization": f"Bearer {live_server.secret_key}"},
+    ) as api:
+        user, session, token = _seed(api)
     env = {
         **os.environ,
         "THRESHOLD_API_URL": live_server.url,
