@@ -96,7 +96,8 @@ def test_validation_errors_name_the_parameter(api: Api) -> None:
 
 
 def test_unknown_paths_under_a_resource_are_clerk_404s(api: Api) -> None:
-    for path in ("/users/user_x/nothing", "/sessions/a/b/c", "/jwks/extra", "/users/a%0Ab"):
+    paths = ("/users/user_x/nothing", "/sessions/a/b/c", "/jwks/extra", "/users/a%0Ab")
+    for path in (*paths, "/organizations", "/sessions/sess_x/refresh"):
         assert api.error("GET", path, 404)["code"] == "resource_not_found"
 
 

@@ -136,13 +136,18 @@ def user_conditions(filters: UserFilters) -> list[Condition]:
 
 
 class JwtTemplateRepository(Repository):
+    """JWT templates (``name`` is unique)."""
+
     table = jwt_templates
 
     async def by_name(self, name: str) -> Row | None:
+        """The template with this exact name, if any."""
         return await self._one(sa.select(jwt_templates).where(jwt_templates.c.name == name))
 
 
 class InvitationRepository(Repository):
+    """Invitations to sign up (the ticket as a digest)."""
+
     table = invitations
 
     async def pending_for(self, address: str) -> Row | None:
@@ -155,17 +160,24 @@ class InvitationRepository(Repository):
 
 
 class SignInTokenRepository(Repository):
+    """Single-use sign-in tokens (the ticket as a digest)."""
+
     table = sign_in_tokens
 
 
 class AllowlistRepository(Repository):
+    """Allowed identifiers (email addresses and ``*@domain``)."""
+
     table = allowlist_identifiers
 
     async def by_identifier(self, identifier: str) -> Row | None:
+        """The entry for this (normalized) identifier, if any."""
         return await self._one(
             sa.select(self.table).where(self.table.c.identifier == identifier).limit(1)
         )
 
 
 class BlocklistRepository(AllowlistRepository):
+    """Blocked identifiers (email addresses and ``*@domain``)."""
+
     table = blocklist_identifiers
