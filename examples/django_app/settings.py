@@ -28,6 +28,7 @@ DATABASES: dict[str, dict[str, str]] = {}
 USE_TZ = True
 LOGGING = {
     "version": 1,
+    "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"examples": {"handlers": ["console"], "level": "INFO"}},
 }
