@@ -79,6 +79,15 @@ def test_bodies_over_the_limit_and_nul_characters_are_refused(server: LiveServer
     assert api.error("GET", "/users", 422, params={"query": "a\x00b"})["code"] == (
         "malformed_request_body"
     )
+    lone_surrogate = b'{"email_address": ["s@example.com"], "first_name": "\\ud800"}'
+    json_headers = {"content-type": "application/json"}
+    error = api.error("POST", "/users", 422, content=lone_surrogate, headers=json_headers)
+    assert error["code"] == "malformed_request_body"
+    assert api.error("GET", "/users?query=%ED%A0%80", 422)["code"] == "malformed_request_body"
+    pair = b'{"email_address": ["p@example.com"], "first_name": "\\ud83d\\ude00"}'
+    assert (
+        api.ok("POST", "/users", content=pair, headers=json_headers)["first_name"] == "\U0001f600"
+    )
 
 
 def test_validation_errors_name_the_parameter(api: Api) -> None:

@@ -11,9 +11,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 import secrets
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -153,7 +156,8 @@ def _roots(settings: Settings) -> frozenset[str]:
 
 
 class _BodyGuard:
-    """Reads the body first: refuses it past ``limit`` bytes, and NULs in it or the query."""
+    """Reads the body first: refuses it past ``limit`` bytes, and text the database cannot
+    store (NUL characters, lone surrogates, invalid UTF-8) in it or in the query."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app, self.limit = app, limit
@@ -161,10 +165,6 @@ class _BodyGuard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
-            return
-        query = scope.get("query_string", b"")
-        if b"%00" in query or b"\x00" in query:
-            await error_response(_nul_error())(scope, receive, send)
             return
         headers = dict(scope["headers"])
         declared = headers.get(b"content-length", b"")
@@ -185,9 +185,10 @@ class _BodyGuard:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        multipart = headers.get(b"content-type", b"").startswith(b"multipart/")
-        if not multipart and (b"\x00" in body or b"\\u0000" in body):
-            await error_response(_nul_error())(scope, receive, send)
+        json_body = not headers.get(b"content-type", b"").startswith(b"multipart/")
+        problem = _unstorable(scope.get("query_string", b""), body if json_body else b"")
+        if problem is not None:
+            await error_response(problem)(scope, receive, send)
             return
         replayed = False
 
@@ -201,8 +202,49 @@ class _BodyGuard:
         await self.app(scope, replay, send)
 
 
-def _nul_error() -> ValidationError:
-    return ValidationError("The request contains a NUL character.", code="malformed_request_body")
+def _unstorable(query: bytes, body: bytes) -> ValidationError | None:
+    """Why the query or a JSON body holds text the database cannot store, if it does."""
+    try:
+        texts = [unquote_to_bytes(query).decode("utf-8")]
+    except UnicodeDecodeError:
+        return _text_error()
+    if body:
+        with contextlib.suppress(ValueError, RecursionError):  # not JSON: FastAPI says why
+            texts += _json_strings(json.loads(body))
+    return _text_error() if any(_bad_text(t) for t in texts) else None
+
+
+def _json_strings(data: object) -> list[str]:
+    """Every key and string value in a decoded JSON document."""
+    found: list[str] = []
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict):
+            stack += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            stack += item
+    return found
+
+
+def _bad_text(text: str) -> bool:
+    """NUL characters and lone surrogates: text PostgreSQL (and UTF-8) cannot hold."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _text_error() -> ValidationError:
+    return ValidationError(
+        "The request contains a NUL character or text that is not valid UTF-8.",
+        code="malformed_request_body",
+    )
 
 
 class BackendApiMount(Mount):
