@@ -86,6 +86,8 @@ class FakeApi:
     calls: list[tuple[str, str]] = field(default_factory=list)
     bodies: list[Any] = field(default_factory=list)
     origins: list[str | None] = field(default_factory=list)
+    queries: list[str] = field(default_factory=list)
+    replies: dict[tuple[str, str], tuple[int, Any]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
@@ -98,6 +100,8 @@ class FakeApi:
         self.calls.clear()
         self.bodies.clear()
         self.origins.clear()
+        self.queries.clear()
+        self.replies.clear()
 
     def count(self, method: str, prefix: str) -> int:
         """How many calls matched."""
@@ -142,6 +146,7 @@ def _app(api: FakeApi) -> Starlette:
         with api.lock:
             api.calls.append((request.method, request.url.path))
             api.origins.append(request.headers.get("origin"))
+            api.queries.append(request.url.query)
             body = await request.body()
             api.bodies.append(body.decode() if body else None)
 
@@ -163,6 +168,9 @@ def _app(api: FakeApi) -> Starlette:
         await record(request)
         if not authed(request):
             return _error(401, "authentication_invalid", "Bad key")
+        if ("GET", request.url.path) in api.replies:
+            status, body = api.replies[("GET", request.url.path)]
+            return JSONResponse(body, status_code=status)
         found = api.users.get(request.path_params["user_id"])
         if found is None:
             return _error(404, "resource_not_found", "User not found")
@@ -202,7 +210,11 @@ def _app(api: FakeApi) -> Starlette:
         await record(request)
         if not authed(request):
             return _error(401, "authentication_invalid", "Bad key")
-        return JSONResponse({"echo": request.url.path, "method": request.method})
+        status, body = api.replies.get(
+            (request.method, request.url.path),
+            (200, {"echo": request.url.path, "method": request.method}),
+        )
+        return JSONResponse(body, status_code=status)
 
     return Starlette(
         routes=[

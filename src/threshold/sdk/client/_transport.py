@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -26,6 +27,7 @@ API_VERSION = "2025-11-10"
 """The ``Clerk-API-Version`` the client speaks."""
 
 ModelT = TypeVar("ModelT")
+_SEGMENT = re.compile(r"[A-Za-z0-9_.@:+-]{1,200}")
 
 
 class ClientSettings:
@@ -52,9 +54,10 @@ class ClientSettings:
 
 
 def seg(value: str) -> str:
-    """One path segment, escaped so an id can never change the path."""
-    if not isinstance(value, str) or not value:
-        raise ValueError("ids must be non-empty strings")
+    """One path segment. Ids are plain tokens: no ``/``, no dot segments, no escapes,
+    since servers may decode ``%2F`` before routing."""
+    if not isinstance(value, str) or not _SEGMENT.fullmatch(value) or set(value) == {"."}:
+        raise ValueError(f"not a valid id: {value!r}")
     return quote(value, safe="")
 
 
