@@ -126,8 +126,13 @@ async def _live_session(
         raise NotFoundError("Session not found.", param="session_id")
     now = ctx.now_ms()
     if session["status"] == LIVE and (now >= session["expire_at"] or now >= session["abandon_at"]):
-        await SessionRepository(conn).update(session_id, status="expired", updated_at=now)
-        session = {**session, "status": "expired"}
+        error = SignedOutError()
+
+        async def mark_expired(c: AsyncConnection) -> None:
+            await SessionRepository(c).update(session_id, status="expired", updated_at=now)
+
+        error.after_rollback = mark_expired
+        raise error
     if session["status"] != LIVE:
         raise SignedOutError()
     user = await UserRepository(conn).get(session["user_id"])
@@ -156,6 +161,7 @@ async def mint_session_token(
 ) -> str:
     """A fresh session JWT for an active session (optionally checked to belong to a client)."""
     session, _user = await _live_session(ctx, conn, session_id, client_id)
+    await ctx.keyring.maybe_refresh()
     now_s = ctx.now_s()
     now_ms = now_s * 1000
     idle = ctx.settings.session_idle_timeout
