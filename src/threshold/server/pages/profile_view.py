@@ -84,7 +84,10 @@ def describe_device(user_agent: str | None) -> tuple[str, bool]:
     ua = user_agent or ""
     browser, version, mobile = describe_user_agent(ua)
     system = next((name for marker, name in _SYSTEMS if marker in ua), None)
-    label = "Unknown browser" if browser == "Unknown" else f"{browser} {version}".strip()
+    if browser != "Unknown":
+        label = f"{browser} {version}".strip()
+    else:  # an app or script: its product name ("python-httpx"), else nothing known
+        label = ua.split(" ", 1)[0].split("/", 1)[0][:40] or "Unknown browser"
     return (f"{label} on {system}" if system else label), mobile
 
 
@@ -143,6 +146,9 @@ def profile_view(view: AccountsView, public_url: str, now_ms: int) -> ProfileVie
         email=active.email or "",
         image_url=image_url(public_url, user),
         has_image=bool(user.get("image_id")),
-        accounts=[_account_line(public_url, a, active_id) for a in view.accounts],
+        accounts=sorted(
+            (_account_line(public_url, a, active_id) for a in view.accounts),
+            key=lambda line: not line.active,
+        ),
         sessions=sessions,
     )

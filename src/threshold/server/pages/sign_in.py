@@ -30,6 +30,7 @@ async def _form(page: Page, *, status: int = 200, **values: Any) -> Response:
         status=status,
         title="Sign in",
         accounts=view.accounts,
+        active=view.active,
         reset_done=page.value("reset") == "1",
         **values,
     )
