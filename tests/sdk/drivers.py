@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from threshold import SdkConfig
 
-__all__ = ["DRIVERS", "Driver", "Reply", "make_driver"]
+__all__ = ["DRIVERS", "Driver", "Reply", "TestClient", "make_driver"]
 
 with warnings.catch_warnings():  # Starlette asks for httpx2 here; httpx is what we have
     warnings.simplefilter("ignore")
