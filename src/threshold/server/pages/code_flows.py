@@ -16,7 +16,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from threshold.core.errors import ThresholdError
-from threshold.server.pages.page import Page, field_errors, form_status, page_route
+from threshold.server.pages.form_input import field_errors, form_status
+from threshold.server.pages.page import Page, page_route
 from threshold.services import sign_in
 from threshold.services.flow import run_flow
 from threshold.store.repositories import SignInRepository

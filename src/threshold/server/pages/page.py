@@ -10,29 +10,24 @@ API writes.
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from sqlalchemy.ext.asyncio import AsyncConnection
-from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from threshold.core.errors import (
     NotFoundError,
-    PayloadTooLargeError,
     SignedOutError,
     ThresholdError,
-    ValidationError,
 )
-from threshold.server.errors import status_for
 from threshold.server.http import client_ip, safe_redirect, set_auth_cookies
 from threshold.server.pages import csrf
+from threshold.server.pages.form_input import read_form_body
 from threshold.server.pages.rendering import (
-    describe_error,
     page_headers,
     render_error_page,
     render_html,
@@ -42,7 +37,7 @@ from threshold.services.context import ServerContext
 from threshold.services.flow import ClientState, run_flow
 from threshold.services.sessions import client_uat, load_client, mint_session_token
 
-__all__ = ["Page", "field_errors", "form_status", "page_route"]
+__all__ = ["Page", "page_route"]
 
 _FORM_LIMIT = 64 * 1024
 
@@ -91,20 +86,9 @@ class Page:
     async def read_form(self, *, with_files: bool = False) -> None:
         """Read the body (form or multipart), then check the origin and the CSRF token."""
         csrf.check_origin(self.request.headers, self.settings)
-        limit = self.settings.max_body_bytes + _FORM_LIMIT if with_files else _FORM_LIMIT
-        body = await self._read_body(limit)
-        ctype = self.request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if ctype == "multipart/form-data" and with_files:
-            await self._parse_multipart(body)
-        elif ctype in ("application/x-www-form-urlencoded", ""):
-            try:
-                pairs = parse_qsl(body.decode(), keep_blank_values=True, max_num_fields=50)
-            except (UnicodeDecodeError, ValueError) as exc:
-                raise ValidationError("The form could not be read.") from exc
-            for key, value in pairs:
-                self.fields.setdefault(key, value)
-        else:
-            raise ValidationError("The form could not be read.")
+        self.fields, self.files = await read_form_body(
+            self.request, self.settings.max_body_bytes, with_files=with_files
+        )
         bindings = [
             v for v in (self.request.cookies.get("__client"), self._cookie_pre_session()) if v
         ]
@@ -113,45 +97,6 @@ class Page:
             self.ctx.instance.hmac_secret, token, bindings, self.ctx.now_s()
         ):
             raise csrf.CsrfError()
-
-    async def _read_body(self, limit: int) -> bytes:
-        declared = self.request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit * 8:
-            raise PayloadTooLargeError(self._too_large(), param="image")
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in self.request.stream():
-            size += len(chunk)
-            if size <= limit:
-                chunks.append(chunk)
-            elif size > limit * 8:
-                break
-        if size > limit:
-            raise PayloadTooLargeError(self._too_large(), param="image")
-        return b"".join(chunks)
-
-    def _too_large(self) -> str:
-        return f"The upload is too large. The limit is {self.settings.max_body_bytes // 1024} KB."
-
-    async def _parse_multipart(self, body: bytes) -> None:
-        async def stream() -> AsyncGenerator[bytes, None]:
-            yield body
-
-        parser = MultiPartParser(
-            self.request.headers, stream(), max_files=1, max_fields=20, max_part_size=_FORM_LIMIT
-        )
-        try:
-            form = await parser.parse()
-        except MultiPartException as exc:
-            raise ValidationError("The form could not be read.") from exc
-        try:
-            for key, item in form.multi_items():
-                if isinstance(item, UploadFile):
-                    self.files[key] = await item.read()
-                else:
-                    self.fields.setdefault(key, item)
-        finally:
-            await form.close()
 
     def _cookie_pre_session(self) -> str | None:
         value = self.request.cookies.get(csrf.PRE_SESSION_COOKIE)
@@ -264,25 +209,6 @@ class Page:
         response = render_error_page(self.request, exc)
         self._write_cookies(response)
         return response
-
-
-def field_errors(
-    exc: ThresholdError, fields: tuple[str, ...], aliases: dict[str, str] | None = None
-) -> tuple[dict[str, str], str | None]:
-    """(errors by field, form-level error): shown next to the field the error names."""
-    param = exc.param
-    if param is not None and aliases:
-        param = aliases.get(param, param)
-    if param in fields:
-        return {param: describe_error(exc)}, None
-    return {}, describe_error(exc)
-
-
-def form_status(exc: ThresholdError) -> int:
-    """The status of a form shown again with its error: as the error map says, except
-    that a form is never "unauthorized" (401 and 422 must not tell a known email apart)."""
-    status = status_for(exc)
-    return 422 if status == 401 else status
 
 
 Handler = Callable[[Page], Awaitable[Response]]

@@ -11,7 +11,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from threshold.core.errors import PayloadTooLargeError, ThresholdError
-from threshold.server.pages.page import Page, field_errors, form_status, page_route
+from threshold.server.pages.form_input import field_errors, form_status
+from threshold.server.pages.page import Page, page_route
 from threshold.server.pages.profile_view import profile_view
 from threshold.services import profile
 from threshold.services.accounts import accounts_view, revoke_session, switch_account

@@ -12,7 +12,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from threshold.core.errors import ThresholdError, ValidationError
-from threshold.server.pages.page import Page, field_errors, form_status, page_route
+from threshold.server.pages.form_input import field_errors, form_status
+from threshold.server.pages.page import Page, page_route
 from threshold.services import sign_in
 from threshold.services.accounts import accounts_view
 from threshold.services.ticket_preview import sign_in_token_email
