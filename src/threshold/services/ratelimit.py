@@ -27,7 +27,12 @@ class RateLimiter(Protocol):
 
 
 class DatabaseRateLimiter:
-    """Counters in the ``rate_limits`` table, updated atomically in their own transaction."""
+    """Counters in the ``rate_limits`` table: one atomic upsert per hit, own transaction.
+
+    ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` (PostgreSQL and SQLite alike)
+    holds the row only for that one statement, so a burst on one key queues briefly
+    instead of holding connections.
+    """
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db, self._clock = db, clock
@@ -36,44 +41,26 @@ class DatabaseRateLimiter:
         now = self._clock.now()
         start = int(now // window * window) * 1000
         async with self._db.transaction() as conn:
-            stmt = sa.select(rate_limits).where(rate_limits.c.key == key)
-            if conn.dialect.name == "postgresql":
-                stmt = stmt.with_for_update()
-            row = (await conn.execute(stmt)).mappings().first()
-            if row is None:
-                count = 1
-                await self._insert(conn, key, start)
-            elif row["window_start"] != start:
-                count = 1
-                await conn.execute(
-                    sa.update(rate_limits)
-                    .where(rate_limits.c.key == key)
-                    .values(window_start=start, count=1)
-                )
-            else:
-                count = row["count"] + 1
-                await conn.execute(
-                    sa.update(rate_limits)
-                    .where(rate_limits.c.key == key)
-                    .values(count=rate_limits.c.count + 1)
-                )
+            count = await self._upsert(conn, key, start)
         if count > limit:
             raise RateLimitedError(retry_after=math.ceil(start / 1000 + window - now))
 
     @staticmethod
-    async def _insert(conn: AsyncConnection, key: str, start: int) -> None:
+    async def _upsert(conn: AsyncConnection, key: str, start: int) -> int:
         if conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            await conn.execute(
-                pg_insert(rate_limits)
-                .values(key=key, window_start=start, count=1)
-                .on_conflict_do_update(
-                    index_elements=["key"], set_={"count": rate_limits.c.count + 1}
-                )
-            )
+            from sqlalchemy.dialects.postgresql import insert
         else:
-            await conn.execute(sa.insert(rate_limits).values(key=key, window_start=start, count=1))
+            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+        stmt = insert(rate_limits).values(key=key, window_start=start, count=1)
+        same_window = stmt.excluded.window_start == rate_limits.c.window_start
+        upsert = stmt.on_conflict_do_update(
+            index_elements=["key"],
+            set_={
+                "count": sa.case((same_window, rate_limits.c.count + 1), else_=1),
+                "window_start": stmt.excluded.window_start,
+            },
+        ).returning(rate_limits.c.count)
+        return int((await conn.execute(upsert)).scalar_one())
 
     async def reset(self, key: str) -> None:
         async with self._db.transaction() as conn:

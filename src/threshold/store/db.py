@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from threshold.core.errors import UnavailableError
@@ -49,7 +50,7 @@ class Database:
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
         else:
-            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=5)
+            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=30)
             kwargs["connect_args"] = {"timeout": 5, "command_timeout": 10}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if is_sqlite_url(url):
@@ -72,6 +73,8 @@ class Database:
                     await conn.execution_options(threshold_readonly=True)
                 async with conn.begin():
                     yield conn
+        except PoolTimeoutError as exc:
+            raise UnavailableError("The server is busy. Please try again shortly.") from exc
         except (OperationalError, DBAPIError, OSError, ConnectionError) as exc:
             if isinstance(exc, DBAPIError) and not _is_connection_problem(exc):
                 raise
