@@ -152,6 +152,11 @@ class AsyncSessionsApi:
         body = await self._api.request("GET", "/sessions", params=params)
         return model_list(Session.from_dict, body)
 
+    async def create(self, user_id: str) -> Session:
+        """A new active session for ``user_id`` (testing only, as in Clerk)."""
+        body = await self._api.request("POST", "/sessions", json={"user_id": user_id})
+        return Session.from_dict(as_object(body))
+
     async def get(self, session_id: str) -> Session:
         """One session."""
         body = await self._api.request("GET", f"/sessions/{seg(session_id)}")

@@ -148,6 +148,11 @@ class SessionsApi:
         body = self._api.request("GET", "/sessions", params=params)
         return model_list(Session.from_dict, body)
 
+    def create(self, user_id: str) -> Session:
+        """A new active session for ``user_id`` (testing only, as in Clerk)."""
+        body = self._api.request("POST", "/sessions", json={"user_id": user_id})
+        return Session.from_dict(as_object(body))
+
     def get(self, session_id: str) -> Session:
         """One session."""
         body = self._api.request("GET", f"/sessions/{seg(session_id)}")
