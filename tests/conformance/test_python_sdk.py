@@ -69,7 +69,8 @@ def _email(name: str) -> str:
     return f"{name}-{uuid.uuid4().hex[:8]}@example.com"
 
 
-def test_users_and_email_addresses(clerk: Clerk) -> None:
+def test_users_and_email_addresses(clerk: Clerk, live_server: LiveServer) -> None:
+    _wrong_secret_key_is_a_401(live_server)
     address = _email("ann")
     user = clerk.users.create(
         email_address=[address],
@@ -237,7 +238,7 @@ def test_invitations_tokens_lists_templates_and_jwks(clerk: Clerk, live_server: 
     assert jwks.keys and jwks.keys[0].kid == live_server.ctx.keyring.active.kid
 
 
-def test_wrong_secret_key_is_a_401(live_server: LiveServer) -> None:
+def _wrong_secret_key_is_a_401(live_server: LiveServer) -> None:
     with (
         Clerk(
             bearer_auth="sk_test_" + base64.b16encode(b"nope").decode(),
