@@ -1,1 +1,3 @@
 """Runnable examples of the reference scenario (FastAPI, Flask, Django)."""
+
+__all__: list[str] = []

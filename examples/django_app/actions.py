@@ -8,6 +8,8 @@ import logging
 
 from threshold import ActionError, FormData, current_user, server_action
 
+__all__ = ["add_hobby"]
+
 log = logging.getLogger("examples.hobby")
 
 

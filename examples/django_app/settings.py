@@ -5,6 +5,20 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+__all__ = [
+    "ALLOWED_HOSTS",
+    "BASE_DIR",
+    "DATABASES",
+    "DEBUG",
+    "INSTALLED_APPS",
+    "LOGGING",
+    "MIDDLEWARE",
+    "ROOT_URLCONF",
+    "SECRET_KEY",
+    "TEMPLATES",
+    "USE_TZ",
+]
+
 BASE_DIR = Path(__file__).resolve().parent
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "example-only-not-secret")
 DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"

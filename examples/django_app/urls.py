@@ -6,6 +6,8 @@ from django.urls import include, path  # type: ignore[import-untyped]
 
 from examples.django_app import views
 
+__all__ = ["urlpatterns"]
+
 urlpatterns = [
     path("", views.home),
     path("cart", views.cart),

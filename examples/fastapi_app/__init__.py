@@ -1,1 +1,3 @@
 """The reference scenario on FastAPI. Run: ``uvicorn examples.fastapi_app.app:app``."""
+
+__all__: list[str] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -110,6 +111,52 @@ def test_requests(
     assert (json.loads(sent) if sent else None) == (
         body if body is not None else ({} if method in ("POST", "PATCH") and sent else None)
     )
+
+
+@pytest.mark.anyio
+async def test_async_requests_match_the_sync_ones(fake_api: FakeApi) -> None:
+    fake_api.replies[("GET", "/v1/users/count")] = (200, {"total_count": 2})
+    async with AsyncClient(fake_api.secret_key, fake_api.url) as client:
+        calls: list[Callable[[], Awaitable[object]]] = [
+            lambda: client.users.create(email_address=["a@b.co"]),
+            lambda: client.users.update("user_1", first_name="B"),
+            lambda: client.users.update_metadata("user_1", private_metadata={"b": 2}),
+            lambda: client.users.delete("user_1"),
+            lambda: client.users.ban("user_1"),
+            lambda: client.users.unban("user_1"),
+            lambda: client.users.list(query="ada"),
+            lambda: client.users.count(),
+            lambda: client.sessions.create("user_1"),
+            lambda: client.sessions.list(client_id="client_1"),
+            lambda: client.sessions.get("sess_1"),
+            lambda: client.sessions.revoke("sess_1"),
+            lambda: client.clients.get("client_1"),
+            lambda: client.clients.verify("tok"),
+            lambda: client.invitations.create("x@y.z"),
+            lambda: client.invitations.list(status="pending"),
+            lambda: client.invitations.revoke("inv_1"),
+        ]
+        for call in calls:
+            await call()
+    assert fake_api.calls == [
+        ("POST", "/v1/users"),
+        ("PATCH", "/v1/users/user_1"),
+        ("PATCH", "/v1/users/user_1/metadata"),
+        ("DELETE", "/v1/users/user_1"),
+        ("POST", "/v1/users/user_1/ban"),
+        ("POST", "/v1/users/user_1/unban"),
+        ("GET", "/v1/users"),
+        ("GET", "/v1/users/count"),
+        ("POST", "/v1/sessions"),
+        ("GET", "/v1/sessions"),
+        ("GET", "/v1/sessions/sess_1"),
+        ("POST", "/v1/sessions/sess_1/revoke"),
+        ("GET", "/v1/clients/client_1"),
+        ("POST", "/v1/clients/verify"),
+        ("POST", "/v1/invitations"),
+        ("GET", "/v1/invitations"),
+        ("POST", "/v1/invitations/inv_1/revoke"),
+    ]
 
 
 def test_models(client: Client, fake_api: FakeApi) -> None:

@@ -273,3 +273,42 @@ def test_request_from_environ() -> None:
         request_from_environ(_environ(**{"wsgi.url_scheme": "https", "SERVER_PORT": "443"})).host
         == "app.test"
     )
+
+
+@pytest.mark.anyio
+async def test_acurrent_user_for_a_deleted_user(fake_api: FakeApi, config: SdkConfig) -> None:
+    token = bind_state(_state(config, fake_api, "user_gone"))
+    try:
+        assert await acurrent_user() is None
+        assert await acurrent_user() is None
+        assert fake_api.count("GET", "/v1/users/") == 1
+    finally:
+        reset_state(token)
+
+
+def test_interrupt_pages_and_bad_redirects() -> None:
+    from threshold.sdk.interrupts import interrupt_response
+
+    page = RequestInfo("GET", "http", "a.test", "/", "", {"accept": "text/html"}, {})
+    reply = interrupt_response(NotSignedInError("Sign in first"), page)
+    assert reply is not None and reply.status == 401 and reply.body == b"Sign in first"
+    bad = interrupt_response(redirect("/x\r\nSet-Cookie: a=b"), page)
+    assert bad is not None and bad.status == 500
+    assert interrupt_response(ValueError("x"), page) is None
+
+
+@pytest.mark.anyio
+async def test_django_async_stack(fake_api: FakeApi, config: SdkConfig) -> None:
+    from examples.django_app.app import configure
+
+    configure(config)
+    from django.test import AsyncClient  # type: ignore[import-untyped]
+
+    client = AsyncClient()
+    token = fake_api.mint()
+    reply = await client.get("/api/me", headers={"authorization": f"Bearer {token}"})
+    assert reply.json()["user_id"] == "user_1"
+    page = await client.get("/cart", headers={"accept": "text/html", "cookie": "__client_uat=9"})
+    assert page.status_code == 307
+    refused = await client.get("/api/admin", headers={"accept": "application/json"})
+    assert refused.status_code == 401

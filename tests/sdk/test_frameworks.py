@@ -25,6 +25,12 @@ def go_to_dashboard(form: FormData) -> object:
     return redirect("/dashboard")
 
 
+@server_action
+def go_far_away(form: FormData) -> object:
+    """A test action that tries to send the user to another site."""
+    return redirect("https://evil.example/phish")
+
+
 @server_action(max_body="1KB")
 def small(form: FormData) -> str:
     """A test action with a tiny body limit."""
@@ -303,6 +309,24 @@ def test_action_needs_its_token(app: Driver, fake_api: FakeApi) -> None:
         data={"_th_csrf": csrf},
     )
     assert reply.status == 403  # bound to the session it was made for
+
+
+def test_open_redirects_are_refused(app: Driver, fake_api: FakeApi, config: SdkConfig) -> None:
+    page, token = signed_in_page(app, fake_api)
+    _, csrf = page.form()
+    reply = app.request(
+        "POST",
+        url_of(go_far_away, config),
+        headers={**JSON, "origin": app.origin},
+        cookies={"__session": token},
+        data={"_th_csrf": csrf},
+    )
+    assert reply.status == 500
+    assert reply.json()["redirect"] is None
+
+
+def test_actions_only_take_posts(app: Driver, config: SdkConfig) -> None:
+    assert app.request("GET", url_of(echo, config)).status == 405
 
 
 def test_unknown_action_and_wrong_method(app: Driver, fake_api: FakeApi) -> None:

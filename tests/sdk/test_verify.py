@@ -357,3 +357,27 @@ def test_fresh_verify_adds_little_to_the_core_check(fake_api: FakeApi, config: S
         core = min(core, _best(lambda i=core_tokens: verify_rs256(next(i), keys), 1, 200))
         ours = min(ours, _best(lambda i=our_tokens: verifier.verify_local(next(i)), 1, 200))
     assert ours - core < 0.35 * raw, (raw, core, ours)
+
+
+def test_parse_jwks_skips_what_it_cannot_use() -> None:
+    from threshold.core.keys import public_jwk
+    from threshold.sdk.jwks import StaticKey, parse_jwks
+
+    key = generate_signing_key()
+    good = public_jwk(key.kid, key.public_key)
+    document = {
+        "keys": [
+            good,
+            {**good, "kid": "enc", "use": "enc"},
+            {**good, "kid": "es", "alg": "ES256"},
+            {"kid": "broken", "kty": "RSA", "n": 1, "e": "AQAB"},
+            {"kty": "RSA"},
+            "junk",
+        ]
+    }
+    assert list(parse_jwks(document)) == [key.kid]
+    with pytest.raises(ValueError, match="JWKS"):
+        parse_jwks({"nokeys": []})
+    public = key.public_key
+    static = StaticKey(public)
+    assert static["any"] is public and len(static) == 1 and list(static) == []

@@ -22,14 +22,19 @@ __all__ = [
 ]
 
 _HEADER_SAFE = re.compile(r"[\x20-\x7e\t]*")
+_COOKIE_SPLIT = re.compile(r"[;,]")
 
 
 def parse_cookies(header: str | None) -> dict[str, str]:
-    """``a=1; b=2`` → ``{"a": "1", "b": "2"}``; the first of duplicate names wins."""
+    """``a=1; b=2`` → ``{"a": "1", "b": "2"}``; the first of duplicate names wins.
+
+    Commas separate too: RFC 6265 values never hold one, and servers that merge repeated
+    ``Cookie`` headers (HTTP/2, Django's ASGI handler) join them with commas.
+    """
     cookies: dict[str, str] = {}
     if not header:
         return cookies
-    for chunk in header.split(";"):
+    for chunk in _COOKIE_SPLIT.split(header):
         name, sep, value = chunk.partition("=")
         name = name.strip()
         if sep and name and name not in cookies:
