@@ -447,23 +447,23 @@ def test_expired_token_post_is_renewed_and_runs_as_the_user(
     assert fake_api.count("POST", "/v1/sessions/sess_1/tokens") == 1
 
 
-def test_revoked_session_post_is_signed_out(app: Driver, fake_api: FakeApi) -> None:
+def test_revoked_session_post_shows_the_message(app: Driver, fake_api: FakeApi) -> None:
     page, _ = signed_in_page(app, fake_api)
-    action, _ = page.form()
+    action, csrf = page.form()  # rendered while signed in: bound to sess_1
     fake_api.sessions["sess_1"] = ("user_1", "revoked")
-    signed_out_page = app.request("GET", "/cart")
-    browser = signed_out_page.cookie("th_csrf") or ""
-    _, csrf = signed_out_page.form()
-    reply = app.request(
-        "POST",
-        action,
-        headers={**JSON, "origin": app.origin},
-        cookies={"__session": fake_api.mint(age=600), "th_csrf": browser},
-        data={"_th_csrf": csrf},
+    post = {"_th_csrf": csrf, "name": "kept"}
+    cookies = {"__session": fake_api.mint(age=600)}
+    scripted = app.request(
+        "POST", action, headers={**JSON, "origin": app.origin}, cookies=cookies, data=post
     )
-    assert reply.status == 400
-    assert reply.json()["error"]["message"].startswith("You must be signed in")
-    assert reply.cookie("__session") == ""
+    assert scripted.status == 400
+    assert scripted.json()["error"]["message"].startswith("You must be signed in")
+    assert scripted.cookie("__session") == ""
+    plain = app.request("POST", action, headers={"origin": app.origin}, cookies=cookies, data=post)
+    assert plain.status == 303
+    shown = app.request("GET", "/cart", cookies={"__th_flash": plain.cookie("__th_flash") or ""})
+    assert "You must be signed in to add an item to your cart" in shown.text
+    assert 'value="kept"' in shown.text
 
 
 def test_action_script_is_served(app: Driver) -> None:

@@ -140,7 +140,7 @@ def _cookie_path(sdk: Authenticator, request: RequestInfo, interactive: bool) ->
             return _handshake(sdk, request, reason, count)
         if uat and _may_renew(sdk, claims, interactive):
             return (yield from _renew(sdk, request, token, claims))
-        return AuthOutcome(None, None, reason)
+        return AuthOutcome(None, None, reason, stale_session_id=_sid(claims))
     assert error is not None
     if error.claims is not None and uat != 0:
         if may_handshake:
@@ -148,7 +148,13 @@ def _cookie_path(sdk: Authenticator, request: RequestInfo, interactive: bool) ->
             return _handshake(sdk, request, reason, count)
         if error.reason == "token-expired" and _may_renew(sdk, error.claims, interactive):
             return (yield from _renew(sdk, request, token, error.claims))
-    return AuthOutcome(None, None, error.reason)
+    stale = _sid(error.claims) if error.claims is not None else None
+    return AuthOutcome(None, None, error.reason, stale_session_id=stale)
+
+
+def _sid(claims: Claims) -> str | None:
+    sid = claims.get("sid")
+    return sid if isinstance(sid, str) else None
 
 
 def _number(value: Any) -> float:
@@ -224,12 +230,12 @@ def _renew(sdk: Authenticator, request: RequestInfo, token: str, claims: Claims)
             sdk.remember_renewal(token, jwt)
             return AuthOutcome(new_claims, jwt, "", [_session_cookie(jwt, secure)])
         log.warning("threshold: the renewed session token did not verify")
-        return AuthOutcome(None, None, "session-token-renew-invalid")
+        return AuthOutcome(None, None, "session-token-renew-invalid", stale_session_id=sid)
     if 400 <= status < 500:
         gone = delete_cookie(SESSION_COOKIE, secure=secure)
-        return AuthOutcome(None, None, "session-token-renew-refused", [gone])
+        return AuthOutcome(None, None, "session-token-renew-refused", [gone], stale_session_id=sid)
     log.warning("threshold: could not renew the session token (HTTP %s)", status)
-    return AuthOutcome(None, None, "session-token-renew-failed")
+    return AuthOutcome(None, None, "session-token-renew-failed", stale_session_id=sid)
 
 
 def _session_cookie(token: str, secure: bool) -> str:

@@ -59,6 +59,7 @@ class RequestState:
         self.claims = outcome.claims
         self.token = outcome.token
         self.reason = outcome.reason
+        self.stale_session_id = outcome.stale_session_id
         self.response_cookies: list[str] = list(outcome.set_cookies)
         self.is_action = False
         self.browser_id: str | None = None

@@ -52,6 +52,10 @@ class AuthOutcome:
     reason: str
     set_cookies: list[str] = field(default_factory=list)
     response: EarlyResponse | None = None
+    stale_session_id: str | None = None
+    """Signed out, but the cookie held a validly signed token of this session (expired,
+    revoked...). Server actions accept CSRF tokens made for it, so a form rendered while
+    signed in still shows its message instead of "form expired"."""
 
 
 AuthFlow = Generator[HttpCall | NeedKeys, HttpReply | None, AuthOutcome]

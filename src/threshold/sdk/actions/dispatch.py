@@ -196,7 +196,7 @@ class ActionDispatcher:
 def csrf_bindings(state: RequestState) -> list[str]:
     """What a valid token may be bound to: the session id and/or the browser cookie."""
     bindings = []
-    session_id = state.claims.get("sid") if state.claims else None
+    session_id = state.claims.get("sid") if state.claims else state.stale_session_id
     if isinstance(session_id, str):
         bindings.append("s:" + session_id)
     browser = state.request.cookies.get(pre_session_cookie_name(state.request))
