@@ -260,16 +260,13 @@ async def session_action(request: Request) -> Response:
         raise ValidationError("Unknown session action.", code="resource_not_found")
     if call.state.cookie_token is None:
         raise SignedOutError()
+    if action == "tokens":
+        return await _refresh_token(call, sid)
 
     async def flow(conn: AsyncConnection) -> Json:
         if call.state.client is None:
             raise SignedOutError()
         client_id = call.state.client["id"]
-        if action == "tokens":
-            jwt = await sess.mint_session_token(
-                ctx, conn, sid, client_id=client_id, origin=call.state.origin
-            )
-            return {"object": "token", "jwt": jwt}
         if action == "touch":
             session = await sess.touch_session(ctx, conn, call.state, sid)
         else:
@@ -278,10 +275,6 @@ async def session_action(request: Request) -> Response:
         return dict(session)
 
     result = await run_flow(ctx, flow, state=call.state)
-    if action == "tokens":
-        response = JSON(result)
-        response.headers["Cache-Control"] = "no-store"
-        return response
 
     async def build(conn: AsyncConnection) -> Json | None:
         fresh = await SessionRepository(conn).get(sid)
@@ -290,6 +283,29 @@ async def session_action(request: Request) -> Response:
         )
 
     return await call.answer(build)
+
+
+async def _refresh_token(call: FapiCall, sid: str) -> Response:
+    """``POST /v1/client/sessions/{id}/tokens``: read-only, plus a rare activity write."""
+    ctx = call.ctx
+
+    async def mint(conn: AsyncConnection) -> tuple[str, Json | None]:
+        if call.state.client is None:
+            raise SignedOutError()
+        return await sess.mint_for_refresh(
+            ctx, conn, sid, client_id=call.state.client["id"], origin=call.state.origin
+        )
+
+    jwt, stale = await run_flow(ctx, mint, state=call.state, readonly=True)
+    if stale is not None:
+
+        async def touch(conn: AsyncConnection) -> None:
+            await sess.record_activity(ctx, conn, stale)
+
+        await run_flow(ctx, touch)
+    response = JSON({"object": "token", "jwt": jwt})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 async def end_all_sessions(request: Request) -> Response:

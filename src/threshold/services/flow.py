@@ -48,6 +48,7 @@ async def run_flow(
     *,
     limits: tuple[Limit, ...] = (),
     state: ClientState | None = None,
+    readonly: bool = False,
 ) -> ResultT:
     """Check ``limits``, run ``fn`` in one transaction, then send the flow's emails.
 
@@ -60,7 +61,7 @@ async def run_flow(
     for lim in limits:
         await ctx.limiter.hit(lim.key, lim.limit, lim.window)
     try:
-        async with ctx.db.transaction() as conn:
+        async with ctx.db.transaction(readonly=readonly) as conn:
             if state is not None:
                 from threshold.services.sessions import load_client
 

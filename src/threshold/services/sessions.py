@@ -23,7 +23,9 @@ __all__ = [
     "ensure_client",
     "live_session",
     "load_client",
+    "mint_for_refresh",
     "mint_session_token",
+    "record_activity",
     "rotate_client_token",
     "set_session_status",
     "touch_session",
@@ -124,7 +126,17 @@ async def _live_session(
     session = await SessionRepository(conn).get(session_id)
     if session is None or (client_id is not None and session["client_id"] != client_id):
         raise NotFoundError("Session not found.", param="session_id")
+    _check_live(ctx, session)
+    user = await UserRepository(conn).get(session["user_id"])
+    if user is None or user["banned"]:
+        raise SignedOutError()
+    return session, user
+
+
+def _check_live(ctx: ServerContext, session: Row) -> None:
+    """Raise :class:`SignedOutError` unless active; a lapsed session is marked expired."""
     now = ctx.now_ms()
+    session_id = session["id"]
     if session["status"] == LIVE and (now >= session["expire_at"] or now >= session["abandon_at"]):
         error = SignedOutError()
 
@@ -135,10 +147,6 @@ async def _live_session(
         raise error
     if session["status"] != LIVE:
         raise SignedOutError()
-    user = await UserRepository(conn).get(session["user_id"])
-    if user is None or user["banned"]:
-        raise SignedOutError()
-    return session, user
 
 
 async def live_session(
@@ -159,29 +167,75 @@ async def mint_session_token(
     lifetime: int | None = None,
     extra_claims: Mapping[str, Any] | None = None,
 ) -> str:
-    """A fresh session JWT for an active session (optionally checked to belong to a client)."""
+    """A fresh session JWT for an active session (optionally checked to belong to a client).
+
+    Records activity on the session at most every 30 s.
+    """
     session, _user = await _live_session(ctx, conn, session_id, client_id)
+    if activity_is_stale(ctx, session):
+        await record_activity(ctx, conn, session)
+    return await _sign(ctx, session, origin=origin, lifetime=lifetime, extra=extra_claims)
+
+
+async def mint_for_refresh(
+    ctx: ServerContext,
+    conn: AsyncConnection,
+    session_id: str,
+    *,
+    client_id: str,
+    origin: str | None,
+) -> tuple[str, Row | None]:
+    """The browser's token refresh, read-only: (token, session to record activity on).
+
+    Token refreshes are the busiest write-free path; the caller records activity in a
+    separate short write only when it is stale, so refreshes never queue on a write lock.
+    """
+    session = await SessionRepository(conn).for_refresh(session_id, client_id)
+    if session is None:
+        raise NotFoundError("Session not found.", param="session_id")
+    _check_live(ctx, session)
+    if session.pop("user_banned"):
+        raise SignedOutError()
+    jwt = await _sign(ctx, session, origin=origin, lifetime=None, extra=None)
+    return jwt, session if activity_is_stale(ctx, session) else None
+
+
+def activity_is_stale(ctx: ServerContext, session: Row) -> bool:
+    return bool(ctx.now_ms() - session["last_active_at"] > 30_000)
+
+
+async def record_activity(ctx: ServerContext, conn: AsyncConnection, session: Row) -> None:
+    """Move ``last_active_at`` (and the idle expiry, when configured) to now."""
+    now_ms = ctx.now_ms()
+    changes: dict[str, Any] = {"last_active_at": now_ms}
+    idle = ctx.settings.session_idle_timeout
+    if idle:
+        changes["expire_at"] = min(session["abandon_at"], now_ms + idle * 1000)
+    await SessionRepository(conn).update(session["id"], **changes)
+
+
+async def _sign(
+    ctx: ServerContext,
+    session: Row,
+    *,
+    origin: str | None,
+    lifetime: int | None,
+    extra: Mapping[str, Any] | None,
+) -> str:
     await ctx.keyring.maybe_refresh()
     now_s = ctx.now_s()
-    now_ms = now_s * 1000
-    idle = ctx.settings.session_idle_timeout
-    if now_ms - session["last_active_at"] > 30_000:
-        changes: dict[str, Any] = {"last_active_at": now_ms}
-        if idle:
-            changes["expire_at"] = min(session["abandon_at"], now_ms + idle * 1000)
-        await SessionRepository(conn).update(session_id, **changes)
     claims = session_claims(
         user_id=session["user_id"],
-        session_id=session_id,
+        session_id=session["id"],
         issuer=ctx.issuer,
         now=now_s,
         lifetime=lifetime or ctx.settings.session_token_lifetime,
         azp=origin,
-        first_factor_age_minutes=max(0, (now_ms - session["factor_verified_at"]) // 60_000),
+        first_factor_age_minutes=max(0, (now_s * 1000 - session["factor_verified_at"]) // 60_000),
         actor=session.get("actor"),
     )
-    if extra_claims:
-        claims = {**extra_claims, **claims}
+    if extra:
+        claims = {**extra, **claims}
     return ctx.keyring.sign(claims, headers={"cat": CAT_SESSION})
 
 

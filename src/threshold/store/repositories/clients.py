@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from threshold.store.repositories._base import Repository, Row
-from threshold.store.tables import clients, sessions
+from threshold.store.tables import clients, sessions, users
 
 __all__ = ["ClientRepository", "SessionRepository"]
 
@@ -21,6 +21,15 @@ class ClientRepository(Repository):
 
 class SessionRepository(Repository):
     table = sessions
+
+    async def for_refresh(self, session_id: str, client_id: str) -> Row | None:
+        """The session (of this client) with its user's ``banned`` flag, in one query."""
+        stmt = (
+            sa.select(sessions, users.c.banned.label("user_banned"))
+            .join(users, users.c.id == sessions.c.user_id)
+            .where(sessions.c.id == session_id, sessions.c.client_id == client_id)
+        )
+        return await self._one(stmt)
 
     async def for_client(self, client_id: str, *, live_only: bool = True) -> list[Row]:
         stmt = sa.select(sessions).where(sessions.c.client_id == client_id)

@@ -1,0 +1,51 @@
+"""The endpoints the middleware benchmark serves: ``python -m benchmarks.apps KIND MODE PORT``.
+
+KIND is ``starlette`` or ``fastapi``; MODE is ``plain`` or ``protected``. The public key
+PEM comes from the ``BENCH_JWT_KEY`` environment variable.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+
+def _starlette() -> ASGIApp:
+    async def hello(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("hello")
+
+    return Starlette(routes=[Route("/", hello)])
+
+
+def _fastapi() -> ASGIApp:
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.get("/")
+    async def hello() -> PlainTextResponse:
+        return PlainTextResponse("hello")
+
+    return app
+
+
+def main() -> None:
+    kind, mode, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    app = _starlette() if kind == "starlette" else _fastapi()
+    if mode == "protected":
+        from threshold.asgi import AuthMiddleware
+        from threshold.sdk.config import SdkConfig
+
+        app = AuthMiddleware(app, SdkConfig(jwt_key=os.environ["BENCH_JWT_KEY"]))
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
+
+
+if __name__ == "__main__":
+    main()
