@@ -121,3 +121,38 @@ def test_fastapi_example_with_the_live_server(
     with pytest.raises(ApiError) as caught:
         api.users.get("user_doesnotexist")
     assert (caught.value.status, caught.value.code) == (404, "resource_not_found")
+
+
+def test_signed_in_handshake_round_trip(server: LiveServer) -> None:
+    """A browser signed in on the server comes back to the app with a fresh session."""
+    from tests.browser import FapiBrowser, sign_up_user
+
+    browser = FapiBrowser(server, origin=APP)
+    try:
+        done = sign_up_user(browser, "hs@example.com")
+        user_id = done["response"]["created_user_id"]
+        sdk = Authenticator(SdkConfig(secret_key=server.secret_key, api_url=server.url))
+        page = {"sec-fetch-dest": "document"}
+        stale = {"__client_uat": "5"}
+        first = sdk.authenticate_sync(
+            RequestInfo("GET", "http", "127.0.0.1:8000", "/hobby", "", page, stale)
+        )
+        assert first.response is not None
+        bounce = browser.http.get(first.response.header_map()["location"])
+        assert bounce.status_code == 307, bounce.text
+        back = urlsplit(bounce.headers["location"])
+        second = sdk.authenticate_sync(
+            RequestInfo("GET", "http", "127.0.0.1:8000", "/hobby", back.query, page, {})
+        )
+        assert second.response is not None
+        assert second.response.header_map()["location"] == f"{APP}/hobby"
+        cookies = dict(c.split(";", 1)[0].split("=", 1) for c in second.response.cookies())
+        assert int(cookies["__client_uat"]) > 0
+        claims = verify_token(cookies["__session"], api_url=server.url)
+        assert (claims["sub"], claims["azp"]) == (user_id, APP)
+        third = sdk.authenticate_sync(
+            RequestInfo("GET", "http", "127.0.0.1:8000", "/hobby", "", page, cookies)
+        )
+        assert third.claims is not None and third.response is None
+    finally:
+        browser.close()
