@@ -12,6 +12,21 @@ from threshold.core.errors import PayloadTooLargeError, ValidationError
 __all__ = ["read_params", "read_raw_body"]
 
 
+def _check_text(value: Any, key: str) -> None:
+    """Refuse text no database can store: NUL characters and lone surrogates."""
+    if isinstance(value, str):
+        if "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value):
+            raise ValidationError(f"{key} contains characters that are not allowed.",
+                                  param=key, code="form_param_format_invalid")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_text(k, key)
+            _check_text(v, key)
+    elif isinstance(value, list):
+        for v in value:
+            _check_text(v, key)
+
+
 async def read_raw_body(request: Request, limit: int) -> bytes:
     """The body, refused with 413 past ``limit`` bytes (checked while streaming)."""
     declared = request.headers.get("content-length")
@@ -49,6 +64,8 @@ async def read_params(request: Request, limit: int = 64 * 1024) -> dict[str, Any
             raise ValidationError(
                 "The request body must be a JSON object.", code="malformed_request_body"
             )
+        for key, value in data.items():
+            _check_text(value, str(key))
         return data
     if ctype in ("application/x-www-form-urlencoded", ""):
         from urllib.parse import parse_qsl
@@ -72,6 +89,7 @@ async def read_params(request: Request, limit: int = 64 * 1024) -> dict[str, Any
                     continue
                 except ValueError:
                     pass
+            _check_text(value, key)
             params[key] = value
         return params
     raise ValidationError(
