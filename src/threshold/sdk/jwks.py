@@ -37,6 +37,10 @@ class StaticKey(Mapping[str, rsa.RSAPublicKey]):
     def __getitem__(self, kid: str) -> rsa.RSAPublicKey:
         return self._key
 
+    def get(self, kid: str, default: object = None) -> rsa.RSAPublicKey:
+        """The key, whatever the ``kid`` (a plain method: this is on the hot path)."""
+        return self._key
+
     def __iter__(self) -> Iterator[str]:
         return iter(())
 

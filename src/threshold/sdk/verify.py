@@ -67,10 +67,11 @@ class Verifier:
         hit = self._cache.get(token)
         if hit is not None and hit[0] > self._now():
             return hit[1]
-        if not self.jwks.keys and self.jwks.last_failed:
+        jwks = self.jwks
+        if jwks.last_failed and not jwks.keys:
             raise TokenVerificationError("jwk-failed-to-load", "The JWKS could not be loaded.")
         try:
-            header, claims = verify_rs256(token, self.jwks.keys)
+            header, claims = verify_rs256(token, jwks.keys)
         except TokenError as exc:
             raise TokenVerificationError(exc.code, exc.message) from None
         frozen = MappingProxyType(claims)
