@@ -7,9 +7,13 @@ variables) or build it with ``create_app(SdkConfig(...))``.
 from __future__ import annotations
 
 import logging
+import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+if not __package__:  # loaded from its file path (``threshold dev``): make ``examples`` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
