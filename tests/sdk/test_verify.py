@@ -193,9 +193,13 @@ def test_verified_tokens_are_cached_until_exp(fake_api: FakeApi, config: SdkConf
 def test_cache_is_bounded(fake_api: FakeApi, config: SdkConfig) -> None:
     verifier = Verifier(config, cache_size=3)
     tokens = [fake_api.mint(jti=str(i)) for i in range(5)]
-    for token in tokens:
+    for token in tokens[:3]:
         verifier.verify(token)
-    assert verifier.cached(tokens[0]) is None
+    verifier.verify(tokens[0])  # used again: now the most recent
+    for token in tokens[3:]:
+        verifier.verify(token)
+    assert verifier.cached(tokens[0]) is not None
+    assert verifier.cached(tokens[1]) is None and verifier.cached(tokens[2]) is None
     assert verifier.cached(tokens[-1]) is not None
 
 

@@ -55,6 +55,7 @@ class Verifier:
         """The claims of a token verified before and not expired yet, else None."""
         hit = self._cache.get(token)
         if hit is not None and hit[0] > self._now():
+            self._touch(token)
             return hit[1]
         return None
 
@@ -66,6 +67,7 @@ class Verifier:
         """
         hit = self._cache.get(token)
         if hit is not None and hit[0] > self._now():
+            self._touch(token)
             return hit[1]
         jwks = self.jwks
         if jwks.last_failed and not jwks.keys:
@@ -90,6 +92,13 @@ class Verifier:
             raise TokenVerificationError(exc.code, exc.message, keep) from None
         self._remember(token, float(claims["exp"]) + self._skew, frozen)
         return frozen
+
+    def _touch(self, token: str) -> None:
+        """Mark a hit as recently used (least recently used entries are evicted first)."""
+        try:  # plain try: contextlib.suppress would double the cost of a hit
+            self._cache.move_to_end(token)
+        except KeyError:  # evicted by another thread meanwhile
+            return
 
     def _remember(self, token: str, deadline: float, claims: Claims) -> None:
         cache = self._cache
