@@ -2,7 +2,8 @@
 
 Playwright's sync API keeps an event loop running on the main thread, where
 ``asyncio.run`` (database migration in ``run_live_server``) refuses to start. So the
-e2e ``sqlite_server`` is the shared one, started from a helper thread.
+e2e ``sqlite_server`` is the shared one, started from a helper thread, and Playwright
+lives per module, so the loop is gone before other test packages run.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from tests.e2e.chromium import ARGS, CHROMIUM
 from tests.support import LiveServer, Mailbox, run_live_server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright_instance() -> Iterator[Playwright]:
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (apt-get install chromium)")
@@ -27,7 +28,7 @@ def playwright_instance() -> Iterator[Playwright]:
         yield pw
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(playwright_instance: Playwright) -> Iterator[Browser]:
     browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=ARGS)
     try:

@@ -53,6 +53,16 @@ def test_page_gallery(chromium: Browser, sqlite_server: LiveServer) -> None:
     page.get_by_role("button", name="Continue as ada@example.com").click()
     expect(page.get_by_role("heading", name="Ada Lovelace", exact=True)).to_be_visible()
 
+    dark = chromium.new_context(color_scheme="dark", viewport={"width": 1280, "height": 900})
+    dark_page = dark.new_page()
+    dark_page.goto(f"{base}/sign-in")
+    dark_page.get_by_role("button", name="Continue").click()  # empty form: browser checks
+    shot(dark_page, "55-dark-sign-in")
+    expect(dark_page.locator("#f-identifier-error")).to_contain_text("Enter an email address.")
+    dark.close()
+    page.goto(f"{base}/user")
+    shot(page, "56-user-after-ticket")
+
     _sql_off_thread(sqlite_server, "ALTER TABLE sessions RENAME TO sessions_gone")
     page.goto(f"{base}/user")
     expect(page.get_by_role("heading", name="Something went wrong")).to_be_visible()

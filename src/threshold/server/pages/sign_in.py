@@ -11,7 +11,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from threshold.core.errors import ThresholdError, ValidationError
+from threshold.core.errors import ThresholdError
 from threshold.server.pages.form_input import field_errors, form_status
 from threshold.server.pages.page import Page, page_route
 from threshold.services import sign_in
@@ -56,14 +56,20 @@ async def show(page: Page) -> Response:
 @page_route
 async def submit(page: Page) -> Response:
     await page.read_form()
-    password = page.value("password")
+    identifier, password = page.value("identifier"), page.value("password")
+    missing = {
+        name: message
+        for name, value, message in (
+            ("identifier", identifier, "Enter an email address."),
+            ("password", password, "Enter your password."),
+        )
+        if not value.strip()
+    }
+    if missing:
+        return await _form(page, status=422, errors=missing)
     try:
-        if not password:
-            raise ValidationError(
-                "Enter your password.", param="password", code="form_param_missing"
-            )
         await sign_in.create_sign_in(
-            page.ctx, page.state, {"identifier": page.value("identifier"), "password": password}
+            page.ctx, page.state, {"identifier": identifier, "password": password}
         )
     except ThresholdError as exc:
         errors, form_error = field_errors(exc, _FIELDS)
