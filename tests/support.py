@@ -157,6 +157,7 @@ def run_live_server(
 ) -> Iterator[LiveServer]:
     """Migrate a database and serve Threshold on 127.0.0.1 in a background thread."""
     port = free_port()
+    tmp_path.mkdir(parents=True, exist_ok=True)
     url = database_url or f"sqlite+aiosqlite:///{tmp_path / 'threshold.db'}"
     upgrade(url)
     values: dict[str, Any] = {
@@ -173,7 +174,9 @@ def run_live_server(
     values.update(overrides)
     settings = Settings(**values)
     app = create_app(settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", proxy_headers=False
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

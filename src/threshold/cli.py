@@ -203,6 +203,7 @@ def dev(
                 port=port,
                 log_level="warning",
                 server_header=False,
+                proxy_headers=False,  # THRESHOLD_TRUSTED_PROXIES decides, not uvicorn
             )
         )
     ]

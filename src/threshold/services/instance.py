@@ -16,7 +16,13 @@ from threshold.store.db import Database
 from threshold.store.repositories._base import Row
 from threshold.store.repositories.instance import InstanceRepository
 
-__all__ = ["InstanceInfo", "ensure_instance", "publishable_key_for", "secret_key_env"]
+__all__ = [
+    "InstanceInfo",
+    "check_secret_strength",
+    "ensure_instance",
+    "publishable_key_for",
+    "secret_key_env",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +54,20 @@ def publishable_key_for(public_url: str, environment: str) -> str:
     return prefix + base64.b64encode(f"{host}$".encode()).decode().rstrip("=")
 
 
+_PLACEHOLDERS = ("changeme", "change_me", "secret", "example", "placeholder", "xxxx", "test")
+
+
+def check_secret_strength(secret_key: str) -> None:
+    """Refuse a production secret key that is short or looks like a placeholder."""
+    body = secret_key.split("_", 2)[-1]
+    lowered = body.lower()
+    if len(body) < 32 or len(set(body)) < 12 or any(p in lowered for p in _PLACEHOLDERS):
+        raise ConfigurationError(
+            "THRESHOLD_SECRET_KEY looks like a placeholder or is too short: use at least 32 "
+            "random characters after 'sk_live_' (or unset it to have one generated)."
+        )
+
+
 def secret_key_env(environment: str) -> str:
     return "sk_test_" if environment == "development" else "sk_live_"
 
@@ -72,6 +92,8 @@ async def ensure_instance(
     prefix = secret_key_env(environment)
     if secret_key is not None and not secret_key.startswith(prefix):
         raise ConfigurationError(f"THRESHOLD_SECRET_KEY must start with {prefix!r}.")
+    if secret_key is not None and environment == "production":
+        check_secret_strength(secret_key)
     async with db.transaction() as conn:
         repo = InstanceRepository(conn)
         row = await repo.first()
