@@ -8,6 +8,7 @@ lives per module, so the loop is gone before other test packages run.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
@@ -23,6 +24,8 @@ from tests.support import LiveServer, Mailbox, run_live_server
 @pytest.fixture(scope="module")
 def playwright_instance() -> Iterator[Playwright]:
     if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is required in CI (apt-get install chromium)")
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     with sync_playwright() as pw:
         yield pw

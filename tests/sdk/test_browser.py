@@ -7,6 +7,7 @@ module runs, so nothing here uses anyio.)
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -30,6 +31,8 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is required in CI (apt-get install chromium)")
         pytest.skip("Chromium is not installed")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
