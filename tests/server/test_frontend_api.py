@@ -350,20 +350,32 @@ def test_foreign_origin_cannot_post(live_server: LiveServer) -> None:
     assert good.headers["access-control-allow-credentials"] == "true"
 
 
-@pytest.mark.parametrize("payload", [
-    {"email_address": "nul\u0000@example.com", "password": PASSWORD},
-    {"email_address": "ok@example.com", "password": PASSWORD, "first_name": "\ud800"},
-    {"email_address": "ok@example.com", "password": PASSWORD,
-     "unsafe_metadata": {"k": "\ud83d"}},
-])
-def test_text_the_database_cannot_store_is_refused(live_server: LiveServer,
-                                                   payload: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"email_address": "nul\u0000@example.com", "password": PASSWORD},
+        {"email_address": "ok@example.com", "password": PASSWORD, "first_name": "\ud800"},
+        {
+            "email_address": "ok@example.com",
+            "password": PASSWORD,
+            "unsafe_metadata": {"k": "\ud83d"},
+        },
+    ],
+)
+def test_text_the_database_cannot_store_is_refused(
+    live_server: LiveServer, payload: dict[str, Any]
+) -> None:
     body = json.dumps(payload).encode()
-    response = httpx.post(f"{live_server.url}/v1/client/sign_ups", content=body,
-                          headers={"content-type": "application/json"})
+    response = httpx.post(
+        f"{live_server.url}/v1/client/sign_ups",
+        content=body,
+        headers={"content-type": "application/json"},
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["code"] == "form_param_format_invalid"
-    form = httpx.post(f"{live_server.url}/v1/client/sign_ups",
-                      content=b"email_address=a%00b%40example.com&password=x",
-                      headers={"content-type": "application/x-www-form-urlencoded"})
+    form = httpx.post(
+        f"{live_server.url}/v1/client/sign_ups",
+        content=b"email_address=a%00b%40example.com&password=x",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert form.status_code == 422

@@ -16,8 +16,11 @@ def _check_text(value: Any, key: str) -> None:
     """Refuse text no database can store: NUL characters and lone surrogates."""
     if isinstance(value, str):
         if "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value):
-            raise ValidationError(f"{key} contains characters that are not allowed.",
-                                  param=key, code="form_param_format_invalid")
+            raise ValidationError(
+                f"{key} contains characters that are not allowed.",
+                param=key,
+                code="form_param_format_invalid",
+            )
     elif isinstance(value, dict):
         for k, v in value.items():
             _check_text(k, key)
