@@ -385,3 +385,35 @@ def test_parse_jwks_skips_what_it_cannot_use() -> None:
     public = key.public_key
     static = StaticKey(public)
     assert static["any"] is public and len(static) == 1 and list(static) == []
+
+
+def test_verify_token_sees_a_changed_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from threshold.core.jwt import encode_rs256
+    from threshold.core.keys import generate_signing_key
+    from threshold.core.tokens import CAT_SESSION, session_claims
+
+    first, second = generate_signing_key(), generate_signing_key()
+    claims = session_claims(
+        user_id="user_env",
+        session_id="sess_env",
+        issuer="i",
+        now=int(time.time()),
+        lifetime=60,
+        azp=None,
+        first_factor_age_minutes=0,
+    )
+    token = encode_rs256(claims, second.private_key, second.kid, headers={"cat": CAT_SESSION})
+    for name in (
+        "THRESHOLD_API_URL",
+        "CLERK_API_URL",
+        "THRESHOLD_SECRET_KEY",
+        "CLERK_SECRET_KEY",
+        "THRESHOLD_AUTHORIZED_PARTIES",
+        "CLERK_AUTHORIZED_PARTIES",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("THRESHOLD_JWT_KEY", first.public_pem())
+    with pytest.raises(TokenVerificationError):
+        verify_token(token)
+    monkeypatch.setenv("THRESHOLD_JWT_KEY", second.public_pem())
+    assert verify_token(token)["sub"] == "user_env"

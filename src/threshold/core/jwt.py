@@ -69,23 +69,38 @@ def encode_rs256(
     return signing_input + "." + b64url_encode(signature)
 
 
+_HEADERS: dict[str, dict[str, Any]] = {}
+_HEADERS_MAX = 64
+
+
+def _json_object(part: str) -> dict[str, Any]:
+    try:
+        value = json.loads(b64url_decode(part).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise TokenError("The token is malformed.", code="token-invalid") from exc
+    if not isinstance(value, dict):
+        raise TokenError("The token is malformed.", code="token-invalid")
+    return value
+
+
 def split_token(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
     """Parse a compact JWS into (header, claims, signing input, signature), unverified.
 
-    Refuses anything but three base64url parts of JSON objects under 8 KB.
+    Refuses anything but three base64url parts of JSON objects under 8 KB. Tokens of
+    one issuer share a handful of headers, so parsed headers are kept (at most 64;
+    only well-formed ones, and a copy is returned).
     """
     if len(token) > MAX_TOKEN_BYTES or not _COMPACT.fullmatch(token):
         raise TokenError("The token is malformed.", code="token-invalid")
     head_b64, body_b64, sig_b64 = token.split(".")
-    try:
-        header = json.loads(b64url_decode(head_b64))
-        claims = json.loads(b64url_decode(body_b64))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise TokenError("The token is malformed.", code="token-invalid") from exc
-    if not isinstance(header, dict) or not isinstance(claims, dict):
-        raise TokenError("The token is malformed.", code="token-invalid")
+    header = _HEADERS.get(head_b64)
+    if header is None:
+        header = _json_object(head_b64)
+        if len(_HEADERS) < _HEADERS_MAX:
+            _HEADERS[head_b64] = header
+    claims = _json_object(body_b64)
     signing_input = token[: len(head_b64) + 1 + len(body_b64)].encode("ascii")
-    return header, claims, signing_input, b64url_decode(sig_b64)
+    return dict(header), claims, signing_input, b64url_decode(sig_b64)
 
 
 def verify_rs256(

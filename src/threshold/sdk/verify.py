@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 from collections import OrderedDict
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -144,10 +145,68 @@ def _verifier_for(config: SdkConfig) -> Verifier:
     return Verifier(config)
 
 
-def _config(config: SdkConfig | None, options: dict[str, Any]) -> SdkConfig:
-    if "authorized_parties" in options and options["authorized_parties"] is not None:
-        options["authorized_parties"] = tuple(options["authorized_parties"])
-    return SdkConfig.resolve(config, **{k: v for k, v in options.items() if v is not None})
+_ENV_KEYS = tuple(
+    f"{prefix}_{name}"
+    for prefix in ("THRESHOLD", "CLERK")
+    for name in (
+        "SECRET_KEY",
+        "PUBLISHABLE_KEY",
+        "API_URL",
+        "JWT_KEY",
+        "AUTHORIZED_PARTIES",
+        "SIGN_IN_URL",
+        "ACTION_SECRET",
+    )
+)
+
+
+_ENV_KEYS_RAW = tuple(os.fsencode(k) for k in _ENV_KEYS)
+
+
+def _env_snapshot() -> tuple[object, ...]:
+    """The SDK's variables as they are now, cheaply: this runs on every verify_token().
+
+    ``os.environ.get`` decodes on each call (about 1 us per name); CPython keeps the raw
+    mapping in ``os.environ._data``, read directly when present.
+    """
+    raw = getattr(os.environ, "_data", None)
+    if isinstance(raw, dict):
+        return tuple(raw.get(k) for k in _ENV_KEYS_RAW)
+    return tuple(os.environ.get(k) for k in _ENV_KEYS)
+
+
+def _verifier(
+    config: SdkConfig | None,
+    jwt_key: str | None,
+    api_url: str | None,
+    secret_key: str | None,
+    authorized_parties: tuple[str, ...] | list[str] | None,
+) -> Verifier:
+    parties = tuple(authorized_parties) if authorized_parties is not None else None
+    env = _env_snapshot() if config is None else ()
+    return _verifier_from(config, jwt_key, api_url, secret_key, parties, env)
+
+
+@functools.lru_cache(maxsize=16)
+def _verifier_from(
+    config: SdkConfig | None,
+    jwt_key: str | None,
+    api_url: str | None,
+    secret_key: str | None,
+    authorized_parties: tuple[str, ...] | None,
+    env: tuple[object, ...],
+) -> Verifier:
+    # ``env`` is part of the cache key so a changed environment is seen.
+    # Resolving a config validates its PEM (tens of microseconds): do it once per
+    # distinct set of arguments, so a repeat verify_token() stays a cache lookup.
+    options = {
+        "jwt_key": jwt_key,
+        "api_url": api_url,
+        "secret_key": secret_key,
+        "authorized_parties": authorized_parties,
+    }
+    resolved = SdkConfig.resolve(config, **{k: v for k, v in options.items() if v is not None})
+    return _verifier_for(resolved)
 
 
 def verify_token(
@@ -165,15 +224,10 @@ def verify_token(
     with a blocking call at most once a minute (use :func:`averify_token` in async code).
     Raises :class:`TokenVerificationError`; its ``reason`` is Clerk's string.
     """
-    options = {
-        "jwt_key": jwt_key,
-        "api_url": api_url,
-        "secret_key": secret_key,
-        "authorized_parties": authorized_parties,
-    }
     if not isinstance(token, str):
         raise TokenVerificationError("token-invalid", "The token must be a string.")
-    return dict(_verifier_for(_config(config, options)).verify(token))
+    verifier = _verifier(config, jwt_key, api_url, secret_key, authorized_parties)
+    return dict(verifier.verify(token))
 
 
 async def averify_token(
@@ -186,12 +240,7 @@ async def averify_token(
     authorized_parties: tuple[str, ...] | list[str] | None = None,
 ) -> dict[str, Any]:
     """Async twin of :func:`verify_token`."""
-    options = {
-        "jwt_key": jwt_key,
-        "api_url": api_url,
-        "secret_key": secret_key,
-        "authorized_parties": authorized_parties,
-    }
     if not isinstance(token, str):
         raise TokenVerificationError("token-invalid", "The token must be a string.")
-    return dict(await _verifier_for(_config(config, options)).averify(token))
+    verifier = _verifier(config, jwt_key, api_url, secret_key, authorized_parties)
+    return dict(await verifier.averify(token))
