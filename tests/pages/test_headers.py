@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from pathlib import Path
 
 import pytest
@@ -99,7 +100,10 @@ def test_dev_mailbox_is_404_in_production(
     tmp_path: Path, mailbox: Mailbox, browsers: Browsers
 ) -> None:
     with run_live_server(
-        tmp_path, mailbox=mailbox, environment="production", secret_key="sk_live_" + "a" * 32
+        tmp_path,
+        mailbox=mailbox,
+        environment="production",
+        secret_key="sk_live_" + secrets.token_hex(24),
     ) as server:
         client = browsers(server)
         response = client.get("/dev/mailbox")
