@@ -159,6 +159,17 @@ def _load_demo(path: Path) -> ModuleType | None:
     return module
 
 
+def _show_demo_logs() -> None:
+    """Print what the demo's actions log (the reference scenario is about those lines)."""
+    import logging
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("[demo] %(message)s"))
+    demo = logging.getLogger("examples")
+    demo.setLevel(logging.INFO)
+    demo.addHandler(handler)
+
+
 def _demo_path() -> Path:
     here = Path.cwd() / "examples" / "fastapi_app" / "app.py"
     if here.exists():
@@ -216,6 +227,7 @@ def dev(
             }
         )
         module = _load_demo(_demo_path())
+        _show_demo_logs()
         if module is None:
             console.print("  Demo app        : (examples/fastapi_app not found; skipped)")
         else:
