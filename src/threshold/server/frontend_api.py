@@ -72,6 +72,14 @@ class FapiCall:
         response_obj, client_obj = await run_flow(ctx, flow, state=self.state)
         return self.finish({"response": response_obj, "client": client_obj}, client_obj)
 
+    async def answer_client(self) -> Response:
+        """Answer with the Client itself as the ``response``."""
+
+        async def build(conn: AsyncConnection) -> Json | None:
+            return await client_json(self.ctx, conn, self.state.client, origin=self.state.origin)
+
+        return await self.answer(build)
+
     def finish(self, body: Json, client_obj: Json | None) -> Response:
         response = JSON(body)
         token = None
@@ -158,10 +166,7 @@ async def environment(request: Request) -> Response:
 async def get_client(request: Request) -> Response:
     call = FapiCall(request)
 
-    async def build(conn: AsyncConnection) -> Json | None:
-        return await client_json(call.ctx, conn, call.state.client, origin=call.state.origin)
-
-    return await call.answer(build)
+    return await call.answer_client()
 
 
 async def create_client(request: Request) -> Response:
@@ -171,9 +176,7 @@ async def create_client(request: Request) -> Response:
         await sess.ensure_client(call.ctx, conn, call.state)
 
     await run_flow(call.ctx, flow, state=call.state)
-    return await call.answer(
-        lambda conn: client_json(call.ctx, conn, call.state.client, origin=call.state.origin)
-    )
+    return await call.answer_client()
 
 
 async def delete_client(request: Request) -> Response:
@@ -315,9 +318,7 @@ async def end_all_sessions(request: Request) -> Response:
         await sess.end_client_sessions(call.ctx, conn, call.state)
 
     await run_flow(call.ctx, flow, state=call.state)
-    return await call.answer(
-        lambda conn: client_json(call.ctx, conn, call.state.client, origin=call.state.origin)
-    )
+    return await call.answer_client()
 
 
 async def handshake(request: Request) -> Response:
