@@ -114,6 +114,7 @@ def serve(
     from threshold.server.app import create_app
 
     settings = _settings()
+    _enable_audit_log()
     try:
         asyncio.run(_check_ready(settings))
     except ConfigurationError as exc:
@@ -159,6 +160,18 @@ def _load_demo(path: Path) -> ModuleType | None:
     return module
 
 
+def _enable_audit_log() -> None:
+    """Security events (JSON lines on ``threshold.audit``) go to standard error."""
+    import logging
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    audit_log = logging.getLogger("threshold.audit")
+    audit_log.setLevel(logging.INFO)
+    audit_log.addHandler(handler)
+    audit_log.propagate = False
+
+
 def _show_demo_logs() -> None:
     """Print what the demo's actions log (the reference scenario is about those lines)."""
     import logging
@@ -196,6 +209,7 @@ def dev(
     Database(settings.resolved_database_url)
     upgrade(settings.resolved_database_url)
     info, secret_key = asyncio.run(_bootstrap(settings))
+    _enable_audit_log()
     console.print(
         f"\n[bold green]Threshold[/bold green] development server "
         f"({'created' if info.created else 'reusing'} instance {info.id})"

@@ -13,6 +13,7 @@ from threshold.core.errors import (
     VerificationFailedError,
 )
 from threshold.core.ids import new_id
+from threshold.services.audit import audit
 from threshold.services.context import ServerContext
 from threshold.services.flow import ClientState
 from threshold.services.mail import Mail
@@ -83,6 +84,7 @@ async def issue_code(
         created_at=now,
         updated_at=now,
     )
+    audit("code.sent", purpose=purpose, subject_id=subject_id, to=target, test_mode=test)
     if not test:
         subject, body = _SUBJECTS[purpose]
         app = ctx.settings.app_name

@@ -11,6 +11,7 @@ from threshold.core.codes import token_digest
 from threshold.core.errors import NotFoundError, SignedOutError
 from threshold.core.ids import new_id, random_token
 from threshold.core.tokens import CAT_SESSION, session_claims
+from threshold.services.audit import audit
 from threshold.services.context import ServerContext
 from threshold.services.flow import ClientState
 from threshold.store.repositories import ClientRepository, SessionRepository, UserRepository
@@ -292,4 +293,11 @@ async def end_client_sessions(
     now = ctx.now_ms()
     for session in await sessions.for_client(state.client["id"]):
         await sessions.update(session["id"], status="ended", updated_at=now)
+        audit(
+            "session.ended",
+            session_id=session["id"],
+            user_id=session["user_id"],
+            ip=state.ip,
+            user_agent=state.user_agent,
+        )
     await rotate_client_token(ctx, conn, state, last_active_session_id=None)

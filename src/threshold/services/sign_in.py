@@ -20,9 +20,11 @@ from threshold.core.errors import (
     AuthenticationError,
     InvalidCredentialsError,
     NotFoundError,
+    ThresholdError,
     ValidationError,
 )
 from threshold.core.ids import new_id
+from threshold.services.audit import audit
 from threshold.services.codes import check_code, issue_code
 from threshold.services.context import ServerContext
 from threshold.services.flow import ClientState, Limit, run_flow
@@ -218,7 +220,18 @@ async def _attempt_password(
         return row, user
 
     row, user = await run_flow(ctx, read, state=state)
-    user = await _verify_password(ctx, state, row, user, password)
+    try:
+        user = await _verify_password(ctx, state, row, user, password)
+    except ThresholdError as exc:
+        audit(
+            "sign_in.failed",
+            identifier=row["identifier"],
+            reason=exc.code,
+            user_id=row["user_id"],
+            ip=state.ip,
+            user_agent=state.user_agent,
+        )
+        raise
     new_digest = None
     if ctx.hasher.hasher.needs_rehash(user["password_digest"]):
         new_digest = await ctx.hasher.hash(password)
@@ -241,7 +254,16 @@ async def _attempt_password(
         await SignInRepository(conn).update(row["id"], updated_at=ctx.now_ms(), **done)
         return {**row, **done}
 
-    return await run_flow(ctx, complete, state=state)
+    result = await run_flow(ctx, complete, state=state)
+    audit(
+        "sign_in.succeeded",
+        user_id=user["id"],
+        session_id=result["created_session_id"],
+        strategy="password",
+        ip=state.ip,
+        user_agent=state.user_agent,
+    )
+    return result
 
 
 async def _verify_password(
@@ -284,6 +306,7 @@ async def _record_failure(ctx: ServerContext, user_id: str) -> None:
 
     locked_until = await run_flow(ctx, flow)
     if locked_until is not None:
+        audit("user.locked", user_id=user_id, until_ms=locked_until)
         raise lockout_error(ctx, {"locked_until": locked_until}) or InvalidCredentialsError()
     raise InvalidCredentialsError(param="password")
 
@@ -342,7 +365,15 @@ async def reset_password(
         await SignInRepository(conn).update(row["id"], updated_at=now, **done)
         return {**row, **done}
 
-    return await run_flow(ctx, flow, state=state)
+    result = await run_flow(ctx, flow, state=state)
+    audit(
+        "password.reset",
+        user_id=user["id"],
+        session_id=result["created_session_id"],
+        ip=state.ip,
+        user_agent=state.user_agent,
+    )
+    return result
 
 
 async def _sign_in_with_ticket(ctx: ServerContext, state: ClientState, ticket: object) -> Row:
