@@ -28,6 +28,7 @@ __all__ = [
     "LiveServer",
     "Mailbox",
     "free_port",
+    "on_fresh_thread",
     "postgres_database",
     "run_live_server",
     "sql",
@@ -190,6 +191,30 @@ def run_live_server(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def on_fresh_thread(fn: Any, *args: Any) -> Any:
+    """Run ``fn(*args)`` on a new thread and return its result (or raise its error).
+
+    CPython 3.11's AST builder checks the thread's recursion counter, which greenlets
+    (SQLAlchemy's async bridge, Playwright) leave shifted on the main thread; ``ast``
+    work then fails with "AST constructor recursion depth mismatch". A new thread
+    starts with a clean counter.
+    """
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn(*args)
+        except BaseException as exc:  # handed back to the caller below
+            box["error"] = exc
+
+    worker = threading.Thread(target=target)
+    worker.start()
+    worker.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
 
 
 def run(coro: Any) -> Any:
