@@ -6,6 +6,8 @@ import asyncio
 import email
 import re
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -28,8 +30,8 @@ __all__ = [
     "LiveServer",
     "Mailbox",
     "free_port",
-    "on_fresh_thread",
     "postgres_database",
+    "python_output",
     "run_live_server",
     "sql",
 ]
@@ -193,28 +195,24 @@ def run_live_server(
         thread.join(timeout=10)
 
 
-def on_fresh_thread(fn: Any, *args: Any) -> Any:
-    """Run ``fn(*args)`` on a new thread and return its result (or raise its error).
+def python_output(code: str, stdin: str = "") -> str:
+    """What ``python -c code`` prints, in a fresh interpreter of this environment.
 
-    CPython 3.11's AST builder checks the thread's recursion counter, which greenlets
-    (SQLAlchemy's async bridge, Playwright) leave shifted on the main thread; ``ast``
-    work then fails with "AST constructor recursion depth mismatch". A new thread
-    starts with a clean counter.
+    For ``ast`` work: CPython 3.11.7's AST builder compares a recursion counter that
+    greenlets (SQLAlchemy's async bridge, Playwright) and ``sys.setrecursionlimit``
+    calls (Hypothesis) leave shifted, and then fails with "AST constructor recursion
+    depth mismatch", even on a new thread. A new process starts clean.
     """
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = fn(*args)
-        except BaseException as exc:  # handed back to the caller below
-            box["error"] = exc
-
-    worker = threading.Thread(target=target)
-    worker.start()
-    worker.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
 def run(coro: Any) -> Any:

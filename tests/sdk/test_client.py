@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import json
 from collections.abc import Awaitable, Callable
 
@@ -10,7 +9,7 @@ import pytest
 
 from tests.sdk.fake_api import FakeApi, user_json
 from tests.sdk.unasync import ASYNC_PATH, SYNC_PATH, unasync
-from tests.support import on_fresh_thread
+from tests.support import python_output
 from threshold import ApiError, AsyncClient, Client, SdkConfig, TransportError
 from threshold.core.errors import ConfigurationError
 from threshold.sdk.client import BrowserClient, Invitation, Session, User
@@ -30,11 +29,10 @@ SESSION = {
 
 
 def test_sync_client_is_the_async_one_unasynced() -> None:
-    def dump(source: str) -> str:
-        return ast.dump(ast.parse(source))
-
-    expected = on_fresh_thread(dump, unasync(ASYNC_PATH.read_text()))
-    assert on_fresh_thread(dump, SYNC_PATH.read_text()) == expected, (
+    dump = "import ast, sys; print(ast.dump(ast.parse(sys.stdin.read())))"
+    expected = python_output(dump, unasync(ASYNC_PATH.read_text()))
+    assert "FunctionDef" in expected
+    assert python_output(dump, SYNC_PATH.read_text()) == expected, (
         "regenerate: python tests/sdk/unasync.py && ruff format src/threshold/sdk/client"
     )
 

@@ -6,22 +6,30 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support import on_fresh_thread
+from tests.support import python_output
 from threshold.server.settings import Settings
-from threshold.server.settings_doc import DEFAULT_OUTPUT, field_docs, main, render
+from threshold.server.settings_doc import DEFAULT_OUTPUT, field_docs, main
+
+
+def _rendered() -> str:
+    """``render()`` in a fresh interpreter (it reads Settings' docstrings with ``ast``)."""
+    return python_output(
+        "import sys; from threshold.server.settings_doc import render; sys.stdout.write(render())"
+    )
+
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 REGENERATE = "python -m threshold.server.settings_doc"
 
 
 def test_committed_page_equals_render() -> None:
-    assert DOC.read_text(encoding="utf-8") == on_fresh_thread(render), (
+    assert DOC.read_text(encoding="utf-8") == _rendered(), (
         f"docs/configuration.md is stale: run `{REGENERATE}` and commit the result"
     )
 
 
 def test_every_field_appears_with_its_env_name() -> None:
-    page = on_fresh_thread(render)
+    page = _rendered()
     assert Settings.model_fields, "Settings has no fields?"
     for name in Settings.model_fields:
         env = "THRESHOLD_" + name.upper()
@@ -49,7 +57,7 @@ def test_field_docs_follow_settings_source() -> None:
 def test_main_writes_the_page(tmp_path: Path) -> None:
     target = tmp_path / "configuration.md"
     assert main([str(target)]) == 0
-    assert target.read_text(encoding="utf-8") == on_fresh_thread(render)
+    assert target.read_text(encoding="utf-8") == _rendered()
     assert DEFAULT_OUTPUT == DOC
 
 
@@ -61,4 +69,4 @@ def test_runs_as_a_module(tmp_path: Path) -> None:
         capture_output=True,
         timeout=60,
     )
-    assert target.read_text(encoding="utf-8") == on_fresh_thread(render)
+    assert target.read_text(encoding="utf-8") == _rendered()
