@@ -115,6 +115,17 @@ def test_tampered_payload_and_header() -> None:
         _part({}) + "." + _part("str") + ".AA",
         '{"payload":"x","signatures":[]}',
         base64.b64encode(b'{"alg":"RS256"}').decode() + ".e.e",
+        # nested past the recursion limit: refused, not a RecursionError
+        _part({}) + "." + b64url_encode(b"[" * 5000) + ".AA",
+        # NaN or Infinity would make every time check false
+        _part({}) + "." + b64url_encode(b'{"exp":NaN}') + ".AA",
+        _part({}) + "." + b64url_encode(b'{"exp":Infinity}') + ".AA",
+        # anything around the object, and bytes that are not UTF-8
+        _part({}) + "." + b64url_encode(b' {"exp":1}') + ".AA",
+        _part({}) + "." + b64url_encode(b'{"exp":1}{}') + ".AA",
+        _part({}) + "." + b64url_encode(b"\xff\xfe") + ".AA",
+        # one character past a multiple of four is never base64
+        _part({}) + ".AAAAA.AA",
     ],
 )
 def test_malformed_tokens(token: str) -> None:

@@ -123,6 +123,8 @@ def test_authorized_parties(fake_api: FakeApi, config: SdkConfig) -> None:
     with pytest.raises(TokenVerificationError) as caught:
         verify_token(fake_api.mint(azp="http://evil.example", age=300), strict)
     assert caught.value.claims is None  # a wrong azp is never renewable
+    for odd in (["http://app.example"], {"a": 1}, 1):
+        assert reason(fake_api.mint(azp=odd), strict) == "token-invalid-authorized-parties"
 
 
 def test_non_session_tokens_are_refused(fake_api: FakeApi, config: SdkConfig) -> None:

@@ -33,6 +33,7 @@ __all__ = [
 
 MAX_TOKEN_BYTES = 8192
 _COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+_URLSAFE_TO_STD = bytes.maketrans(b"-_", b"+/")
 _PKCS1 = padding.PKCS1v15()
 _SHA256 = hashes.SHA256()
 _DUMPS = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
@@ -44,9 +45,14 @@ def b64url_encode(data: bytes) -> str:
 
 
 def b64url_decode(text: str) -> bytes:
-    """Strict base64url decoding (the caller has already checked the alphabet)."""
+    """Base64url decoding, padding optional (the caller has already checked the alphabet).
+
+    Calls ``binascii`` directly: ``base64.urlsafe_b64decode`` costs twice as much, and
+    this runs twice for every token verified.
+    """
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        data = text.encode("ascii").translate(_URLSAFE_TO_STD)
+        return binascii.a2b_base64(data + b"=" * (-len(data) % 4))
     except (binascii.Error, ValueError) as exc:
         raise TokenError("The token is malformed.", code="token-invalid") from exc
 
@@ -73,12 +79,24 @@ _HEADERS: dict[str, dict[str, Any]] = {}
 _HEADERS_MAX = 64
 
 
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+# JSON's own C scanner, called directly: ``json.loads`` adds two whitespace regex
+# matches and a few Python frames (about 2 us of the 4 us a claims set costs). No
+# whitespace around the object (no encoder of compact JWS adds any), and NaN and
+# Infinity are refused, so a time claim is always a finite number.
+_scan_json = json.JSONDecoder(parse_constant=_no_constants).scan_once
+
+
 def _json_object(part: str) -> dict[str, Any]:
     try:
-        value = json.loads(b64url_decode(part).decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
+        text = b64url_decode(part).decode("utf-8")
+        value, end = _scan_json(text, 0)
+    except (StopIteration, ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise TokenError("The token is malformed.", code="token-invalid") from exc
-    if not isinstance(value, dict):
+    if not isinstance(value, dict) or end != len(text):
         raise TokenError("The token is malformed.", code="token-invalid")
     return value
 

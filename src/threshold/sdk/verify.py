@@ -66,32 +66,31 @@ class Verifier:
         An unknown ``kid`` raises ``jwk-kid-mismatch``; the caller may refresh the
         JWKS (``needs_keys``) and try again.
         """
+        now = self._now()
         hit = self._cache.get(token)
-        if hit is not None and hit[0] > self._now():
+        if hit is not None and hit[0] > now:
             self._touch(token)
             return hit[1]
         jwks = self.jwks
         if jwks.last_failed and not jwks.keys:
             raise TokenVerificationError("jwk-failed-to-load", "The JWKS could not be loaded.")
+        claims: dict[str, Any] | None = None
         try:
             header, claims = verify_rs256(token, jwks.keys)
-        except TokenError as exc:
-            raise TokenVerificationError(exc.code, exc.message) from None
-        frozen = MappingProxyType(claims)
-        try:
             check_session_shape(header, claims)
-            if self._parties:
-                azp = claims.get("azp")
-                if not isinstance(azp, str) or azp not in self._parties:
-                    raise TokenError(
-                        "The token's azp is not an authorized party.",
-                        code="token-invalid-authorized-parties",
-                    )
-            check_time_claims(claims, self._now(), self._skew)
+            azp = claims.get("azp")
+            if self._parties and not (isinstance(azp, str) and azp in self._parties):
+                raise TokenError(
+                    "The token's azp is not an authorized party.",
+                    code="token-invalid-authorized-parties",
+                )
+            check_time_claims(claims, now, self._skew)
         except TokenError as exc:
-            keep = frozen if exc.code in _TIME_REASONS else None
+            # A token that is only out of its time window still says whose it was.
+            keep = MappingProxyType(claims) if claims and exc.code in _TIME_REASONS else None
             raise TokenVerificationError(exc.code, exc.message, keep) from None
-        self._remember(token, float(claims["exp"]) + self._skew, frozen)
+        frozen = MappingProxyType(claims)
+        self._remember(token, claims["exp"] + self._skew, frozen)
         return frozen
 
     def _touch(self, token: str) -> None:
