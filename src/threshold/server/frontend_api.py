@@ -293,13 +293,11 @@ async def _refresh_token(call: FapiCall, sid: str) -> Response:
     ctx = call.ctx
 
     async def mint(conn: AsyncConnection) -> tuple[str, Json | None]:
-        if call.state.client is None:
-            raise SignedOutError()
         return await sess.mint_for_refresh(
-            ctx, conn, sid, client_id=call.state.client["id"], origin=call.state.origin
+            ctx, conn, sid, client_token=call.state.cookie_token, origin=call.state.origin
         )
 
-    jwt, stale = await run_flow(ctx, mint, state=call.state, readonly=True)
+    jwt, stale = await run_flow(ctx, mint, readonly=True)
     if stale is not None:
 
         async def touch(conn: AsyncConnection) -> None:

@@ -183,16 +183,21 @@ async def mint_for_refresh(
     conn: AsyncConnection,
     session_id: str,
     *,
-    client_id: str,
+    client_token: str | None,
     origin: str | None,
 ) -> tuple[str, Row | None]:
     """The browser's token refresh, read-only: (token, session to record activity on).
 
-    Token refreshes are the busiest write-free path; the caller records activity in a
-    separate short write only when it is stale, so refreshes never queue on a write lock.
+    Token refreshes are the busiest path: one query finds the Client by its token and
+    the session with its user's ban flag, and the caller records activity in a separate
+    short write only when it is stale, so refreshes never queue on a write lock.
     """
-    session = await SessionRepository(conn).for_refresh(session_id, client_id)
+    if not client_token or len(client_token) > 200:
+        raise SignedOutError()
+    session = await SessionRepository(conn).for_refresh(session_id, token_digest(client_token))
     if session is None:
+        raise SignedOutError()
+    if session["id"] is None:
         raise NotFoundError("Session not found.", param="session_id")
     _check_live(ctx, session)
     if session.pop("user_banned"):

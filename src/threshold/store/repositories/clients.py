@@ -22,12 +22,20 @@ class ClientRepository(Repository):
 class SessionRepository(Repository):
     table = sessions
 
-    async def for_refresh(self, session_id: str, client_id: str) -> Row | None:
-        """The session (of this client) with its user's ``banned`` flag, in one query."""
+    async def for_refresh(self, session_id: str, client_digest: str) -> Row | None:
+        """A token refresh's one query, by the client token's digest and the session id.
+
+        None when no live Client has that token. Otherwise the session's columns with
+        its user's ``user_banned`` flag, all None when the Client has no such session.
+        """
         stmt = (
             sa.select(sessions, users.c.banned.label("user_banned"))
-            .join(users, users.c.id == sessions.c.user_id)
-            .where(sessions.c.id == session_id, sessions.c.client_id == client_id)
+            .select_from(clients)
+            .outerjoin(
+                sessions, (sessions.c.client_id == clients.c.id) & (sessions.c.id == session_id)
+            )
+            .outerjoin(users, users.c.id == sessions.c.user_id)
+            .where(clients.c.token_digest == client_digest, clients.c.ended.is_(False))
         )
         return await self._one(stmt)
 
