@@ -12,7 +12,7 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -87,7 +87,9 @@ def _no_constants(name: str) -> Any:
 # matches and a few Python frames (about 2 us of the 4 us a claims set costs). No
 # whitespace around the object (no encoder of compact JWS adds any), and NaN and
 # Infinity are refused, so a time claim is always a finite number.
-_scan_json = json.JSONDecoder(parse_constant=_no_constants).scan_once
+_scan_json: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder(
+    parse_constant=_no_constants
+).scan_once  # type: ignore[attr-defined]  # set in __init__, missing from the stubs
 
 
 def _json_object(part: str) -> dict[str, Any]:
