@@ -11,20 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from threshold.core.errors import ThresholdError
 from threshold.services.context import ServerContext
 from threshold.services.mail import Mail
+from threshold.services.ratelimit import Limit
 from threshold.store.repositories._base import Row
 
 __all__ = ["ClientState", "Limit", "run_flow"]
 
 ResultT = TypeVar("ResultT")
-
-
-@dataclass(frozen=True, slots=True)
-class Limit:
-    """At most ``limit`` hits on ``key`` per ``window`` seconds."""
-
-    key: str
-    limit: int
-    window: int = 60
 
 
 @dataclass
@@ -58,8 +50,7 @@ async def run_flow(
     password or code, whose count must survive the rollback), that work runs in a
     transaction of its own before the error propagates.
     """
-    for lim in limits:
-        await ctx.limiter.hit(lim.key, lim.limit, lim.window)
+    await ctx.limiter.hit_all(limits)
     try:
         async with ctx.db.transaction(readonly=readonly) as conn:
             if state is not None:

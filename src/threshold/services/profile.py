@@ -102,8 +102,7 @@ async def change_password(
         Limit(f"pwchange:user:{user['id']}", 5, 60),
         Limit(f"pwchange:user-hour:{user['id']}", 20, 3600),
     )
-    for lim in limits:
-        await ctx.limiter.hit(lim.key, lim.limit, lim.window)
+    await ctx.limiter.hit_all(limits)
     digest = user["password_digest"]
     if not digest or len(current) > ctx.policy.max_length * 4:
         await ctx.hasher.burn(current[: ctx.policy.max_length * 4])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import sqlalchemy as sa
@@ -13,7 +15,32 @@ from threshold.core.errors import RateLimitedError
 from threshold.store.db import Database
 from threshold.store.tables import rate_limits
 
-__all__ = ["DatabaseRateLimiter", "RateLimiter", "RedisRateLimiter"]
+__all__ = ["DatabaseRateLimiter", "Limit", "RateLimiter", "RedisRateLimiter"]
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """At most ``limit`` hits on ``key`` per ``window`` seconds."""
+
+    key: str
+    limit: int
+    window: int = 60
+
+
+def _window(now: float, window: int) -> int:
+    """The start, in whole seconds, of the fixed window that ``now`` falls in."""
+    return int(now // window * window)
+
+
+def _over(limits: Sequence[Limit], counts: Sequence[int], now: float) -> None:
+    """Raise :class:`RateLimitedError` when any count is over its limit (longest wait wins)."""
+    waits = [
+        math.ceil(_window(now, lim.window) + lim.window - now)
+        for lim, count in zip(limits, counts, strict=True)
+        if count > lim.limit
+    ]
+    if waits:
+        raise RateLimitedError(retry_after=max(waits))
 
 
 class RateLimiter(Protocol):
@@ -21,6 +48,10 @@ class RateLimiter(Protocol):
 
     async def hit(self, key: str, limit: int, window: int) -> None:
         """Count one hit; raise :class:`RateLimitedError` when over ``limit`` per ``window`` s."""
+        ...
+
+    async def hit_all(self, limits: Sequence[Limit]) -> None:
+        """Count one hit on every limit at once (one round trip); raise when any is over."""
         ...
 
     async def reset(self, key: str) -> None: ...
@@ -38,12 +69,17 @@ class DatabaseRateLimiter:
         self._db, self._clock = db, clock
 
     async def hit(self, key: str, limit: int, window: int) -> None:
+        await self.hit_all((Limit(key, limit, window),))
+
+    async def hit_all(self, limits: Sequence[Limit]) -> None:
+        if not limits:
+            return
         now = self._clock.now()
-        start = int(now // window * window) * 1000
         async with self._db.transaction() as conn:
-            count = await self._upsert(conn, key, start)
-        if count > limit:
-            raise RateLimitedError(retry_after=math.ceil(start / 1000 + window - now))
+            counts = [
+                await self._upsert(conn, lim.key, _window(now, lim.window) * 1000) for lim in limits
+            ]
+        _over(limits, counts, now)
 
     @staticmethod
     async def _upsert(conn: AsyncConnection, key: str, start: int) -> int:
@@ -77,15 +113,19 @@ class RedisRateLimiter:
         self._clock = clock
 
     async def hit(self, key: str, limit: int, window: int) -> None:
+        await self.hit_all((Limit(key, limit, window),))
+
+    async def hit_all(self, limits: Sequence[Limit]) -> None:
+        if not limits:
+            return
         now = self._clock.now()
-        start = int(now // window * window)
-        rkey = f"threshold:rl:{key}:{start}"
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incr(rkey)
-            pipe.expire(rkey, window + 1)
-            count, _ = await pipe.execute()
-        if int(count) > limit:
-            raise RateLimitedError(retry_after=math.ceil(start + window - now))
+            for lim in limits:
+                rkey = f"threshold:rl:{lim.key}:{_window(now, lim.window)}"
+                pipe.incr(rkey)
+                pipe.expire(rkey, lim.window + 1)
+            replies = await pipe.execute()
+        _over(limits, [int(count) for count in replies[::2]], now)
 
     async def reset(self, key: str) -> None:
         keys = [k async for k in self._redis.scan_iter(f"threshold:rl:{key}:*")]

@@ -219,7 +219,7 @@ async def _attempt_password(
         user = await UserRepository(conn).get(row["user_id"]) if row["user_id"] else None
         return row, user
 
-    row, user = await run_flow(ctx, read, state=state)
+    row, user = await run_flow(ctx, read, state=state, readonly=True)
     try:
         user = await _verify_password(ctx, state, row, user, password)
     except ThresholdError as exc:
@@ -284,8 +284,7 @@ async def _verify_password(
 
 
 async def _check_limits(ctx: ServerContext, state: ClientState, identifier: str) -> None:
-    for lim in _limits(ctx, state, identifier):
-        await ctx.limiter.hit(lim.key, lim.limit, lim.window)
+    await ctx.limiter.hit_all(_limits(ctx, state, identifier))
 
 
 async def _record_failure(ctx: ServerContext, user_id: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -53,6 +55,11 @@ class Database:
             kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=30)
             kwargs["connect_args"] = {"timeout": 5, "command_timeout": 10}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        # SQLite has one writer. Writers of this process queue here, in order, instead of
+        # in SQLite's busy handler, which sleeps 1, 2, 5, 10 ... ms between tries and so
+        # turns a short wait into a long one under load. Other processes on the same file
+        # still meet busy_timeout.
+        self._writer: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         if is_sqlite_url(url):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
@@ -61,14 +68,22 @@ class Database:
     def is_sqlite(self) -> bool:
         return is_sqlite_url(self.url)
 
+    def _writer_queue(self) -> asyncio.Lock:
+        """This event loop's SQLite writer lock (a lock serves one loop only)."""
+        loop = asyncio.get_running_loop()
+        if self._writer is None or self._writer[0] is not loop:
+            self._writer = (loop, asyncio.Lock())
+        return self._writer[1]
+
     @asynccontextmanager
     async def transaction(self, *, readonly: bool = False) -> AsyncIterator[AsyncConnection]:
         """One transaction: committed on success, rolled back on any error.
 
         A lost or refused database connection becomes :class:`UnavailableError` (503).
         """
+        queue = self._writer_queue() if self.is_sqlite and not readonly else None
         try:
-            async with self.engine.connect() as conn:
+            async with queue or contextlib.nullcontext(), self.engine.connect() as conn:
                 if readonly:
                     await conn.execution_options(threshold_readonly=True)
                 async with conn.begin():
