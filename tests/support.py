@@ -26,6 +26,7 @@ from threshold.server.settings import Settings
 from threshold.store.migrate import upgrade
 
 __all__ = [
+    "HARNESS_LOOP",
     "PG_ADMIN_URL",
     "LiveServer",
     "Mailbox",
@@ -37,6 +38,14 @@ __all__ = [
 ]
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+HARNESS_LOOP = "asyncio"
+"""The event loop of servers the tests run on threads of their own process.
+
+``threshold serve`` runs on uvloop when it is installed; on a test thread, uvloop reports
+keep-alive sockets still open at shutdown as a ResourceWarning from inside the loop,
+which the suite treats as an error. The servers the tests start as processes keep uvloop.
+"""
 
 
 def free_port() -> int:
@@ -178,7 +187,13 @@ def run_live_server(
     settings = Settings(**values)
     app = create_app(settings)
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", proxy_headers=False
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        proxy_headers=False,
+        loop=HARNESS_LOOP,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

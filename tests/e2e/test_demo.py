@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.e2e.chromium import shot
 from tests.pages.helpers import PASSWORD
-from tests.support import LiveServer, Mailbox, free_port, run_live_server
+from tests.support import HARNESS_LOOP, LiveServer, Mailbox, free_port, run_live_server
 from threshold import SdkConfig
 
 
@@ -56,7 +56,12 @@ def demo_url(short_token_server: LiveServer) -> Iterator[str]:
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(config), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+            create_app(config),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            loop=HARNESS_LOOP,
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from tests.support import HARNESS_LOOP
 from threshold.core.jwt import encode_rs256
 from threshold.core.keys import SigningKey, generate_signing_key, public_jwk
 from threshold.core.tokens import CAT_SESSION, session_claims
@@ -237,7 +238,9 @@ def running_fake_api() -> Iterator[FakeApi]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     api.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    config = uvicorn.Config(_app(api), log_level="warning", lifespan="off", ws="none")
+    config = uvicorn.Config(
+        _app(api), log_level="warning", lifespan="off", ws="none", loop=HARNESS_LOOP
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -19,6 +19,7 @@ import pytest
 import uvicorn
 
 from tests.sdk.fake_api import FakeApi
+from tests.support import HARNESS_LOOP
 from threshold import SdkConfig
 
 CHROMIUM = "/usr/bin/chromium"
@@ -52,7 +53,9 @@ def app_url(fake_api_server: FakeApi) -> Iterator[str]:
     sock.bind(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     server = uvicorn.Server(
-        uvicorn.Config(create_app(config), log_level="warning", lifespan="off", ws="none")
+        uvicorn.Config(
+            create_app(config), log_level="warning", lifespan="off", ws="none", loop=HARNESS_LOOP
+        )
     )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
