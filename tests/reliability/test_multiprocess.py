@@ -133,7 +133,9 @@ def _wait_until_ready(proc: subprocess.Popen[bytes], port: int, log: Path) -> No
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and proc.poll() is None:
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"http://127.0.0.1:{port}/.well-known/jwks.json").status_code == 200:
+            ready = httpx.get(f"http://127.0.0.1:{port}/.well-known/jwks.json")
+            if ready.status_code == 200:
+                assert "server" not in ready.headers  # `threshold serve` names no software
                 return
         time.sleep(0.1)
     raise AssertionError(f"threshold serve did not start:\n{log.read_text()[-3000:]}")

@@ -1,16 +1,23 @@
-"""Checklist items: code expiry, trusted proxies, mail never built from Host, prod secrets."""
+"""Checklist items: code expiry, trusted proxies, mail never built from Host, production
+secrets and TLS, HSTS, no debug surface."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
+from starlette.responses import PlainTextResponse
+from starlette.types import Receive, Scope, Send
 
 from tests.browser import PASSWORD, FapiBrowser
 from tests.support import LiveServer, Mailbox, free_port, run_live_server, sql
 from threshold.core.errors import ConfigurationError
+from threshold.server.middleware import SecurityMiddleware
+from threshold.server.settings import Settings
 from threshold.services.instance import check_secret_strength
 
 
@@ -115,3 +122,103 @@ def test_production_serve_with_placeholder_key_exits_nonzero(tmp_path: Path) -> 
     )
     assert result.returncode == 1
     assert "placeholder" in result.stdout + result.stderr
+
+
+# -- production refuses plain HTTP (checklist 66) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"public_url": "http://accounts.example.com"}, "THRESHOLD_PUBLIC_URL"),
+        (
+            {"smtp_host": "smtp.example.com", "smtp_tls": "none"},
+            "THRESHOLD_SMTP_TLS",
+        ),
+    ],
+)
+def test_production_refuses_cleartext(changes: dict[str, str], problem: str) -> None:
+    base = {"environment": "production", "public_url": "https://accounts.example.com"}
+    assert Settings(**base).production_problems() == []
+    problems = Settings(**{**base, **changes}).production_problems()
+    assert len(problems) == 1 and problems[0].startswith(problem)
+    # development, a loopback URL and a relay on this machine are fine
+    assert Settings(**{**base, **changes, "environment": "development"}).production_problems() == []
+    loopback = {"public_url": "http://127.0.0.1:8787", "smtp_host": "localhost"}
+    assert Settings(**{**base, **changes, **loopback}).production_problems() == []
+
+
+def test_production_serve_over_http_exits_nonzero(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    threshold = str(Path(sys.executable).with_name("threshold"))
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "THRESHOLD_ENVIRONMENT": "production",
+        "THRESHOLD_DATABASE_URL": f"sqlite:///{db}",
+        "THRESHOLD_DATA_DIR": str(tmp_path),
+        "THRESHOLD_PUBLIC_URL": "http://accounts.example.com",
+        "COLUMNS": "200",
+    }
+    subprocess.run([threshold, "migrate"], env=env, check=True, capture_output=True, timeout=60)
+    result = subprocess.run(
+        [threshold, "serve", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "https://" in result.stdout + result.stderr
+
+
+def test_hsts_over_https_only() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await PlainTextResponse("ok")(scope, receive, send)
+
+    def headers(public_url: str) -> httpx.Headers:
+        settings = Settings(public_url=public_url)
+        transport = httpx.ASGITransport(app=SecurityMiddleware(app, settings))
+
+        async def get() -> httpx.Headers:
+            async with httpx.AsyncClient(transport=transport, base_url=public_url) as http:
+                return (await http.get("/")).headers
+
+        return asyncio.run(get())
+
+    secure = headers("https://accounts.example.com")
+    assert secure["strict-transport-security"] == "max-age=31536000; includeSubDomains"
+    assert "strict-transport-security" not in headers("http://127.0.0.1:8787")
+
+
+# -- no debug surface (checklist 64, 68) ------------------------------------------------
+
+
+def test_trace_refused(sqlite_server: LiveServer) -> None:
+    # The missing Server header is checked on real `threshold serve` processes
+    # (tests/reliability/test_multiprocess.py).
+    with httpx.Client(base_url=sqlite_server.url) as http:
+        trace = http.request("TRACE", "/sign-in")
+        assert trace.status_code == 405
+        assert trace.json()["errors"][0]["code"] == "method_not_allowed"
+
+
+def test_api_docs_off_by_default_in_production() -> None:
+    assert Settings(environment="production").api_docs_enabled is False
+    assert Settings(environment="development").api_docs_enabled is True
+
+
+def test_unexpected_api_error_is_clerks_body_without_a_trace(
+    sqlite_server: LiveServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    browser = FapiBrowser(sqlite_server)
+    sql(sqlite_server, "ALTER TABLE sign_ins RENAME TO sign_ins_gone")
+    response = browser.post("/v1/client/sign_ins", identifier="ann@example.com")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/json"
+    error = response.json()["errors"][0]
+    assert error["code"] == "internal_clerk_error" and error["message"] and error["long_message"]
+    for leak in ("Traceback", "sqlite", "sign_ins", 'File "'):
+        assert leak not in response.text
+    trace_id = response.json().get("clerk_trace_id")
+    assert trace_id and any(trace_id in r.getMessage() for r in caplog.records)
+    browser.close()

@@ -35,6 +35,7 @@ __all__ = [
     "ConflictError",
     "IdentifierExistsError",
     "InvalidCredentialsError",
+    "MethodNotAllowedError",
     "NotFoundError",
     "PasswordRejectedError",
     "PayloadTooLargeError",
@@ -165,6 +166,11 @@ class NotFoundError(ThresholdError):
 class ConflictError(ThresholdError):
     code = "duplicate_record"
     default_message = "That record already exists."
+
+
+class MethodNotAllowedError(ThresholdError):
+    code = "method_not_allowed"
+    default_message = "Method not allowed."
 
 
 class PayloadTooLargeError(ThresholdError):

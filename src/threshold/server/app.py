@@ -66,6 +66,8 @@ async def build_context(
 ) -> ServerContext:
     """Connect, check the schema, create the instance on first start, load keys."""
     clock = clock or SystemClock()
+    if problems := settings.production_problems():
+        raise ConfigurationError(" ".join(problems))
     db = Database(settings.resolved_database_url)
     revision = await db.current_revision()
     if revision != head_revision():

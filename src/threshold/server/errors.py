@@ -19,6 +19,7 @@ _STATUS: list[tuple[type[e.ThresholdError], int]] = [
     (e.RateLimitedError, 429),
     (e.UnavailableError, 503),
     (e.PayloadTooLargeError, 413),
+    (e.MethodNotAllowedError, 405),
     (e.NotFoundError, 404),
     (e.PermissionDeniedError, 403),
     (e.ConflictError, 409),

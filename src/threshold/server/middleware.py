@@ -7,7 +7,7 @@ from urllib.parse import parse_qs
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from threshold.core.errors import PermissionDeniedError, ValidationError
+from threshold.core.errors import MethodNotAllowedError, PermissionDeniedError
 from threshold.server.errors import error_response
 from threshold.server.http import is_allowed_origin
 from threshold.server.settings import Settings
@@ -41,9 +41,7 @@ class SecurityMiddleware:
         method = scope["method"]
         path: str = scope["path"]
         if method == "TRACE":
-            await error_response(ValidationError("Method not allowed.", code="method_not_allowed"))(
-                scope, receive, send
-            )
+            await error_response(MethodNotAllowedError())(scope, receive, send)
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         origin = headers.get("origin")

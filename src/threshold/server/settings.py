@@ -5,6 +5,7 @@ Settings are validated when built and passed explicitly to ``create_app(settings
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -19,6 +20,15 @@ def _split_list(value: object) -> object:
     if isinstance(value, str):
         return [v.strip().rstrip("/") for v in value.split(",") if v.strip()]
     return value
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address((host or "").strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class Settings(BaseSettings):
@@ -154,6 +164,28 @@ class Settings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         return self.public_url.startswith("https://")
+
+    def production_problems(self) -> list[str]:
+        """What a production server must not run with; empty in development.
+
+        Plain HTTP would carry the ``__client`` secret and passwords in clear, so the
+        public URL must be https (a loopback URL is allowed for trying production mode
+        on one machine); mail goes out over TLS unless the relay is on this machine.
+        """
+        if self.is_development:
+            return []
+        problems = []
+        if not self.secure_cookies and not _is_loopback(urlsplit(self.public_url).hostname):
+            problems.append(
+                "THRESHOLD_PUBLIC_URL must be an https:// URL in production "
+                "(terminate TLS at your proxy and give the URL users see)."
+            )
+        if self.smtp_host and self.smtp_tls == "none" and not _is_loopback(self.smtp_host):
+            problems.append(
+                "THRESHOLD_SMTP_TLS=none sends codes in clear: use starttls or tls in "
+                "production (none is allowed only for a relay on this machine)."
+            )
+        return problems
 
     @property
     def resolved_database_url(self) -> str:
