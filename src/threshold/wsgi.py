@@ -10,7 +10,8 @@ routes server actions; Django apps use ``threshold.django.middleware.AuthMiddlew
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import Token
 from http import HTTPStatus
 from typing import Any
@@ -24,21 +25,59 @@ from threshold.sdk.context import RequestState, bind_state, reset_state
 from threshold.sdk.http import EarlyResponse, RequestInfo, parse_cookies
 from threshold.sdk.interrupts import interrupt_response, is_interrupt
 
-__all__ = ["AuthMiddleware", "early_response", "request_from_environ"]
+__all__ = ["AuthMiddleware", "early_response", "environ_headers", "request_from_environ"]
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Callable[[bytes], object]]
 WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 _SAFE_PATH = "/:@!$&'()*+,;=-._~%"
+_UNQUOTED = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=\-._~%]*")
+"""Paths ``quote(..., safe=_SAFE_PATH)`` returns unchanged (the usual case): skip the call."""
+_HEADER_NAMES: dict[str, str | None] = {}
+"""Environ key → header name (None for keys that are not headers): the same few dozen
+keys come with every request, so each is translated once. Bounded, since clients choose
+header names; keys past the bound are translated on every request."""
+_META_NAMES: dict[str, str | None] = {
+    "CONTENT_TYPE": "content-type",
+    "CONTENT_LENGTH": "content-length",
+    "HTTP_": None,
+}
+"""The same for Django's ``META``, read as ``request.headers`` reads it: these two count
+as headers whatever their value, and a header needs a name."""
+_MAX_HEADER_NAMES = 512
+
+
+def _header_name(key: str, names: dict[str, str | None]) -> str | None:
+    name = key[5:].replace("_", "-").lower() if key.startswith("HTTP_") else None
+    if len(names) < _MAX_HEADER_NAMES:
+        names[key] = name
+    return name
+
+
+def environ_headers(environ: Mapping[str, Any], *, meta: bool = False) -> dict[str, str]:
+    """The ``HTTP_*`` entries of a WSGI environ, with lower-case names.
+
+    ``CONTENT_TYPE`` and ``CONTENT_LENGTH`` are left to the caller, unless ``meta`` is
+    set: then they are read as Django's ``request.headers`` reads ``request.META``.
+    """
+    names = _META_NAMES if meta else _HEADER_NAMES
+    return {
+        name: value
+        for key, value in environ.items()
+        if (name := names[key] if key in names else _header_name(key, names)) is not None
+        and isinstance(value, str)
+    }
+
+
+def _quote_path(path: str) -> str:
+    if _UNQUOTED.fullmatch(path) is not None:
+        return path
+    return quote(path.encode("latin-1"), safe=_SAFE_PATH)
 
 
 def request_from_environ(environ: Environ) -> RequestInfo:
     """The SDK's view of a WSGI environ."""
-    headers = {
-        key[5:].replace("_", "-").lower(): value
-        for key, value in environ.items()
-        if key.startswith("HTTP_") and isinstance(value, str)
-    }
+    headers = environ_headers(environ)
     for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         if environ.get(key):
             headers[key.replace("_", "-").lower()] = environ[key]
@@ -48,8 +87,8 @@ def request_from_environ(environ: Environ) -> RequestInfo:
         port = environ.get("SERVER_PORT", "80")
         default = "443" if scheme == "https" else "80"
         host = environ.get("SERVER_NAME", "localhost") + ("" if port == default else f":{port}")
-    root = quote(environ.get("SCRIPT_NAME", "").encode("latin-1"), safe=_SAFE_PATH)
-    path = quote(environ.get("PATH_INFO", "").encode("latin-1"), safe=_SAFE_PATH)
+    root = _quote_path(environ.get("SCRIPT_NAME", ""))
+    path = _quote_path(environ.get("PATH_INFO", ""))
     return RequestInfo(
         method=environ.get("REQUEST_METHOD", "GET").upper(),
         scheme=scheme,

@@ -17,6 +17,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from threshold.sdk.authenticate import Authenticator
 from threshold.sdk.config import SdkConfig
 from threshold.sdk.http import EarlyResponse, RequestInfo, parse_cookies
+from threshold.wsgi import environ_headers
 
 __all__ = ["add_cookies", "build_sdk", "request_info", "to_django"]
 
@@ -29,9 +30,14 @@ def build_sdk() -> Authenticator:
 
 
 def request_info(request: Any) -> RequestInfo:
-    """The SDK's view of a Django ``HttpRequest``."""
-    headers = {name.lower(): value for name, value in request.headers.items()}
+    """The SDK's view of a Django ``HttpRequest``.
+
+    Headers are read from ``META`` as ``request.headers`` reads them (``HTTP_*`` plus
+    ``CONTENT_TYPE`` and ``CONTENT_LENGTH``), without building that mapping: it costs
+    more than the rest of the middleware, and most views never use it.
+    """
     meta = request.META
+    headers = environ_headers(meta, meta=True)
     host = headers.get("host") or meta.get("SERVER_NAME", "localhost")
     return RequestInfo(
         method=request.method,
