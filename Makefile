@@ -33,6 +33,7 @@ test: install lint typecheck
 	$(BIN)/python -m pytest -p no:cacheprovider
 
 benchmarks: install
+	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks
 
 clean:
