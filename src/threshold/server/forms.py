@@ -12,22 +12,42 @@ from threshold.core.errors import PayloadTooLargeError, ValidationError
 __all__ = ["read_params", "read_raw_body"]
 
 
+_MAX_DEPTH = 64
+"""Deepest nesting accepted in a JSON body or JSON-valued form field."""
+
+
 def _check_text(value: Any, key: str) -> None:
-    """Refuse text no database can store: NUL characters and lone surrogates."""
-    if isinstance(value, str):
-        if "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value):
-            raise ValidationError(
-                f"{key} contains characters that are not allowed.",
-                param=key,
-                code="form_param_format_invalid",
-            )
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            _check_text(k, key)
-            _check_text(v, key)
-    elif isinstance(value, list):
-        for v in value:
-            _check_text(v, key)
+    """Refuse text no database can store (NUL characters and lone surrogates), and JSON
+    nested deeper than ``_MAX_DEPTH``. Iterative: no input can exhaust the stack."""
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item or any("\ud800" <= c <= "\udfff" for c in item):
+                raise ValidationError(
+                    f"{key} contains characters that are not allowed.",
+                    param=key,
+                    code="form_param_format_invalid",
+                )
+        elif isinstance(item, dict | list):
+            if depth >= _MAX_DEPTH:
+                raise ValidationError(
+                    f"{key} is nested too deeply.", param=key, code="form_param_format_invalid"
+                )
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+
+
+def _form_value(key: str, value: str) -> Any:
+    """A form value, checked; ``*_metadata`` objects are decoded from JSON first."""
+    decoded: Any = value
+    if key.endswith("_metadata") and value.startswith("{"):
+        try:
+            decoded = json.loads(value)
+        except (ValueError, RecursionError):
+            decoded = value
+    _check_text(decoded, key)
+    return decoded
 
 
 async def read_raw_body(request: Request, limit: int) -> bytes:
@@ -59,7 +79,7 @@ async def read_params(request: Request, limit: int = 64 * 1024) -> dict[str, Any
     if ctype == "application/json":
         try:
             data = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, RecursionError) as exc:
             raise ValidationError(
                 "The request body is not valid JSON.", code="malformed_request_body"
             ) from exc
@@ -84,17 +104,7 @@ async def read_params(request: Request, limit: int = 64 * 1024) -> dict[str, Any
             raise ValidationError(
                 "The request body could not be read.", code="malformed_request_body"
             ) from exc
-        params: dict[str, Any] = {}
-        for key, value in pairs:
-            if key.endswith("_metadata") and value.startswith("{"):
-                try:
-                    params[key] = json.loads(value)
-                    continue
-                except ValueError:
-                    pass
-            _check_text(value, key)
-            params[key] = value
-        return params
+        return {key: _form_value(key, value) for key, value in pairs}
     raise ValidationError(
         "Send the body as form-urlencoded or JSON.", code="unsupported_content_type"
     )
