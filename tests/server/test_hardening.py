@@ -190,6 +190,35 @@ def test_hsts_over_https_only() -> None:
     assert "strict-transport-security" not in headers("http://127.0.0.1:8787")
 
 
+def test_production_refuses_plain_http_requests() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await PlainTextResponse("ok")(scope, receive, send)
+
+    settings = Settings(
+        environment="production",
+        public_url="https://accounts.example.com",
+        trusted_proxies="127.0.0.1",
+    )
+
+    async def post(base: str, client: tuple[str, int], **headers: str) -> httpx.Response:
+        transport = httpx.ASGITransport(app=SecurityMiddleware(app, settings), client=client)
+        async with httpx.AsyncClient(transport=transport, base_url=base) as http:
+            return await http.post("/v1/client/sign_ins", data={"password": "x"}, headers=headers)
+
+    proxy, stranger = ("127.0.0.1", 5000), ("203.0.113.9", 5000)
+    plain = asyncio.run(post("http://accounts.example.com", stranger))
+    assert plain.status_code == 403 and "location" not in plain.headers
+    assert plain.json()["errors"][0]["code"] == "https_required"
+    # only a trusted proxy may say the browser used https
+    spoofed = asyncio.run(post("http://x", stranger, **{"X-Forwarded-Proto": "https"}))
+    assert spoofed.status_code == 403
+    proxied = asyncio.run(post("http://x", proxy, **{"X-Forwarded-Proto": "https"}))
+    assert proxied.status_code == 200 and proxied.text == "ok"
+    downgraded = asyncio.run(post("https://x", proxy, **{"X-Forwarded-Proto": "http"}))
+    assert downgraded.status_code == 403
+    assert asyncio.run(post("https://accounts.example.com", stranger)).status_code == 200
+
+
 # -- no debug surface (checklist 64, 68) ------------------------------------------------
 
 

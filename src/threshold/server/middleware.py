@@ -7,7 +7,7 @@ from urllib.parse import parse_qs
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from threshold.core.errors import MethodNotAllowedError, PermissionDeniedError
+from threshold.core.errors import MethodNotAllowedError, PermissionDeniedError, ThresholdError
 from threshold.server.errors import error_response
 from threshold.server.http import is_allowed_origin
 from threshold.server.settings import Settings
@@ -27,12 +27,16 @@ class SecurityMiddleware:
     - Frontend API: credentialed CORS only for allowed origins (never reflected, never
       ``null``); a state-changing request from any other origin is refused with 403.
     - ``TRACE`` is refused.
+    - A production server with an https public URL refuses plain-HTTP requests with 403
+      (no redirect: a redirect would follow a password that already crossed in clear).
+      The scheme is the connection's, or ``X-Forwarded-Proto`` from a trusted proxy.
     """
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.settings = settings
         self.hsts = settings.public_url.startswith("https://")
+        self.https_only = self.hsts and not settings.is_development
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -40,10 +44,10 @@ class SecurityMiddleware:
             return
         method = scope["method"]
         path: str = scope["path"]
-        if method == "TRACE":
-            await error_response(MethodNotAllowedError())(scope, receive, send)
-            return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        if (refusal := self._refusal(scope, headers)) is not None:
+            await error_response(refusal)(scope, receive, send)
+            return
         origin = headers.get("origin")
         cors_path = path == "/v1/client" or path.startswith(_CORS_PATHS)
         allowed = cors_path and origin is not None and is_allowed_origin(origin, self.settings)
@@ -83,6 +87,24 @@ class SecurityMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_wrapper)
+
+    def _refusal(self, scope: Scope, headers: dict[str, str]) -> ThresholdError | None:
+        """Why this request is refused before anything else looks at it, if it is."""
+        if scope["method"] == "TRACE":
+            return MethodNotAllowedError()
+        if self.https_only and self._scheme(scope, headers) != "https":
+            return PermissionDeniedError(
+                "This server only answers over https.", code="https_required"
+            )
+        return None
+
+    def _scheme(self, scope: Scope, headers: dict[str, str]) -> str:
+        """The request's scheme: the connection's, or a trusted proxy's word for it."""
+        forwarded = headers.get("x-forwarded-proto")
+        peer = scope.get("client")
+        if forwarded and peer and peer[0] in self.settings.trusted_proxies:
+            return forwarded.split(",")[-1].strip().lower()
+        return str(scope.get("scheme", "http"))
 
     @staticmethod
     async def _preflight(origin: str, headers: dict[str, str], send: Send) -> None:
