@@ -49,7 +49,9 @@ class Settings(BaseSettings):
 
     public_url: str = "http://127.0.0.1:8787"
     """THRESHOLD_PUBLIC_URL: the server's own base URL as browsers reach it. Token ``iss``,
-    image URLs and links in emails use it (never the request's Host header)."""
+    image URLs and links in emails use it (never the request's Host header). In
+    production it must be ``https://`` (a loopback URL excepted), and plain-HTTP requests
+    are then refused with 403."""
 
     secret_key: SecretStr | None = None
     """THRESHOLD_SECRET_KEY: becomes the instance's secret key when it is first created."""
@@ -95,7 +97,8 @@ class Settings(BaseSettings):
     """THRESHOLD_CODE_SENDS_PER_HOUR: emails with a code per address per hour."""
 
     trusted_proxies: Annotated[list[str], NoDecode] = []
-    """THRESHOLD_TRUSTED_PROXIES: peer IPs whose X-Forwarded-For is believed."""
+    """THRESHOLD_TRUSTED_PROXIES: peer IPs whose X-Forwarded-For and X-Forwarded-Proto
+    are believed (put your TLS-terminating proxy here)."""
 
     redis_url: str | None = None
     """THRESHOLD_REDIS_URL: share rate-limit counters between processes through Redis."""
@@ -118,7 +121,8 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     """THRESHOLD_SMTP_PASSWORD."""
     smtp_tls: Literal["none", "starttls", "tls"] = "starttls"
-    """THRESHOLD_SMTP_TLS: ``starttls`` (default), ``tls`` (implicit) or ``none``."""
+    """THRESHOLD_SMTP_TLS: ``starttls`` (default), ``tls`` (implicit) or ``none``
+    (production allows ``none`` only for a relay on this machine)."""
     email_from: str = "Threshold <no-reply@localhost>"
     """THRESHOLD_EMAIL_FROM: the From header of every email."""
 
