@@ -126,6 +126,14 @@ def test_tampered_payload_and_header() -> None:
         _part({}) + "." + b64url_encode(b"\xff\xfe") + ".AA",
         # one character past a multiple of four is never base64
         _part({}) + ".AAAAA.AA",
+        # the other base64 alphabet, padding, whitespace, non-ASCII, empty parts
+        _part({}) + "." + _part({"exp": 1}) + ".A+/A",
+        _part({}) + "=." + _part({"exp": 1}) + ".AA",
+        _part({}) + "." + _part({"exp": 1}) + ".AA\n",
+        _part({}) + "." + _part({"exp": 1}) + ".A A",
+        _part({}) + "." + _part({"exp": 1}) + ".AÀ",
+        _part({}) + "." + _part({"exp": 1}) + ".",
+        "." + _part({"exp": 1}) + ".AA",
     ],
 )
 def test_malformed_tokens(token: str) -> None:
