@@ -16,9 +16,14 @@ from threshold.services.admin_users import (
     load_user,
     revoke_user_sessions,
 )
+from threshold.services.audit import audit
 from threshold.services.context import ServerContext
 from threshold.services.flow import run_flow
-from threshold.services.users import lockout_error
+from threshold.services.users import (
+    lockout_error,
+    reserve_password_check,
+    settle_failed_password_check,
+)
 from threshold.store.repositories import ImageRepository, UserRepository
 
 __all__ = [
@@ -93,8 +98,9 @@ async def update_metadata(
 
 
 async def verify_password(ctx: ServerContext, user_id: str, password: str) -> bool:
-    """Check a password as sign-in does: failures count toward the lockout, a locked
-    account is refused, a success clears the count and upgrades an old digest."""
+    """Check a password as sign-in does: the check counts toward the lockout before it
+    runs, a locked account is refused, a success clears the count and upgrades an old
+    digest."""
     record = await get_user(ctx, user_id)
     user = record.user
     if (locked := lockout_error(ctx, user)) is not None:
@@ -104,12 +110,17 @@ async def verify_password(ctx: ServerContext, user_id: str, password: str) -> bo
         raise ValidationError(
             "This user has no password.", param="password", code="no_password_set"
         )
+    await reserve_password_check(ctx, user_id)
     if len(password) > ctx.policy.max_length * 4:
         ok = False
     else:
         ok = await ctx.hasher.verify(digest, password)
+    if not ok:
+        if (until := await settle_failed_password_check(ctx, user_id)) is not None:
+            audit("user.locked", user_id=user_id, until_ms=until)
+        return False
     new_digest = None
-    if ok and ctx.hasher.hasher.needs_rehash(digest):
+    if ctx.hasher.hasher.needs_rehash(digest):
         new_digest = await ctx.hasher.hash(password)
 
     async def flow(conn: AsyncConnection) -> None:
@@ -117,19 +128,13 @@ async def verify_password(ctx: ServerContext, user_id: str, password: str) -> bo
         fresh = await users.get_for_update(user_id)
         if fresh is None:
             return
-        if ok:
-            changes: dict[str, Any] = {"failed_attempts": 0}
-            if new_digest is not None and fresh["password_digest"] == digest:
-                changes["password_digest"] = new_digest
-            await users.update(user_id, **changes)
-            return
-        attempts, until = fresh["failed_attempts"] + 1, fresh["locked_until"]
-        if attempts >= ctx.settings.lockout_attempts:
-            attempts, until = 0, ctx.now_ms() + ctx.settings.lockout_seconds * 1000
-        await users.update(user_id, failed_attempts=attempts, locked_until=until)
+        changes: dict[str, Any] = {"failed_attempts": 0}
+        if new_digest is not None and fresh["password_digest"] == digest:
+            changes["password_digest"] = new_digest
+        await users.update(user_id, **changes)
 
     await run_flow(ctx, flow)
-    return ok
+    return True
 
 
 def image_type(data: bytes) -> str | None:

@@ -29,7 +29,13 @@ from threshold.services.codes import check_code, issue_code
 from threshold.services.context import ServerContext
 from threshold.services.flow import ClientState, Limit, run_flow
 from threshold.services.sessions import create_session, ensure_client
-from threshold.services.users import check_identifier_allowed, lockout_error, normalize_email
+from threshold.services.users import (
+    check_identifier_allowed,
+    lockout_error,
+    normalize_email,
+    reserve_password_check,
+    settle_failed_password_check,
+)
 from threshold.store.repositories import (
     ClientRepository,
     EmailRepository,
@@ -278,6 +284,7 @@ async def _verify_password(
         raise InvalidCredentialsError(param="password")
     if (locked := lockout_error(ctx, user)) is not None:
         raise locked
+    await reserve_password_check(ctx, user["id"])
     if not await ctx.hasher.verify(user["password_digest"], password):
         await _record_failure(ctx, user["id"])
     return user
@@ -288,22 +295,8 @@ async def _check_limits(ctx: ServerContext, state: ClientState, identifier: str)
 
 
 async def _record_failure(ctx: ServerContext, user_id: str) -> None:
-    """Count a failed password atomically; lock the account at the threshold."""
-    settings = ctx.settings
-
-    async def flow(conn: AsyncConnection) -> int | None:
-        users = UserRepository(conn)
-        user = await users.get_for_update(user_id)
-        if user is None:
-            return None
-        attempts = user["failed_attempts"] + 1
-        locked_until = None
-        if attempts >= settings.lockout_attempts:
-            locked_until, attempts = ctx.now_ms() + settings.lockout_seconds * 1000, 0
-        await users.update(user_id, failed_attempts=attempts, locked_until=locked_until)
-        return locked_until
-
-    locked_until = await run_flow(ctx, flow)
+    """A reserved check failed: lock the account at the threshold, then refuse."""
+    locked_until = await settle_failed_password_check(ctx, user_id)
     if locked_until is not None:
         audit("user.locked", user_id=user_id, until_ms=locked_until)
         raise lockout_error(ctx, {"locked_until": locked_until}) or InvalidCredentialsError()

@@ -16,6 +16,7 @@ from threshold.core.errors import (
 )
 from threshold.core.ids import new_id
 from threshold.core.passwords import check_password
+from threshold.services.audit import audit
 from threshold.services.context import ServerContext
 from threshold.store.repositories import EmailRepository, UserRepository
 from threshold.store.repositories._base import Row
@@ -27,6 +28,8 @@ __all__ = [
     "hash_new_password",
     "lockout_error",
     "normalize_email",
+    "reserve_password_check",
+    "settle_failed_password_check",
 ]
 
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}")
@@ -177,3 +180,61 @@ def lockout_error(ctx: ServerContext, user: Row) -> AccountLockedError | None:
         f"minute{'s' if minutes != 1 else ''}, or reset your password.",
         meta={"lockout_expires_in_seconds": seconds},
     )
+
+
+async def reserve_password_check(ctx: ServerContext, user_id: str) -> None:
+    """Count a password check as failed before it runs (a success clears the count).
+
+    Checks that run at once then see each other: when ``THRESHOLD_LOCKOUT_ATTEMPTS``
+    checks are counted, finished or still running, the account locks and the next check
+    is refused unevaluated, so a burst of parallel guesses gets no more tries than the
+    threshold. Raises :class:`AccountLockedError`.
+    """
+    from threshold.services.flow import run_flow
+
+    async def flow(conn: AsyncConnection) -> int | None:
+        users = UserRepository(conn)
+        user = await users.get_for_update(user_id)
+        if user is None:
+            return None
+        if (locked := lockout_error(ctx, user)) is not None:
+            raise locked
+        if user["failed_attempts"] >= ctx.settings.lockout_attempts:
+            return await _lock(ctx, conn, user_id)
+        await users.update(user_id, failed_attempts=user["failed_attempts"] + 1)
+        return None
+
+    if (until := await run_flow(ctx, flow)) is not None:
+        audit("user.locked", user_id=user_id, until_ms=until)
+        raise _locked_until(ctx, until)
+
+
+async def settle_failed_password_check(ctx: ServerContext, user_id: str) -> int | None:
+    """After a reserved check failed: lock the account once the count reached the
+    threshold. Returns when the lock ends (ms), or None when the account is not locked."""
+    from threshold.services.flow import run_flow
+
+    async def flow(conn: AsyncConnection) -> int | None:
+        user = await UserRepository(conn).get_for_update(user_id)
+        if user is None:
+            return None
+        if lockout_error(ctx, user) is not None:
+            return int(user["locked_until"])
+        if user["failed_attempts"] < ctx.settings.lockout_attempts:
+            return None
+        return await _lock(ctx, conn, user_id)
+
+    return await run_flow(ctx, flow)
+
+
+async def _lock(ctx: ServerContext, conn: AsyncConnection, user_id: str) -> int:
+    """Lock the account for ``THRESHOLD_LOCKOUT_SECONDS``; returns when the lock ends."""
+    until = ctx.now_ms() + ctx.settings.lockout_seconds * 1000
+    await UserRepository(conn).update(user_id, failed_attempts=0, locked_until=until)
+    return until
+
+
+def _locked_until(ctx: ServerContext, until: int) -> AccountLockedError:
+    error = lockout_error(ctx, {"locked_until": until})
+    assert error is not None
+    return error
