@@ -542,17 +542,18 @@ def _sign_up_paths() -> Json:
         base: {
             "parameters": [sign_up_id, _NATIVE],
             "get": {"operationId": "getSignUp", "responses": _answers(*sign_up, 404)},
-            # clerk-js sends the changed fields; the server answers with the sign-up as is.
+            # clerk-js sends the changed fields (the ones create takes; others are
+            # ignored); a complete or abandoned sign-up refuses them with 422.
             "patch": {
                 "operationId": "updateSignUp",
-                "requestBody": _form(_SIGN_UP_FIELDS),
-                "responses": _answers(*sign_up, 403, 404, 413, 422),
+                "requestBody": _form(_SIGN_UP_FIELDS, _SIGN_UP_EXAMPLES),
+                "responses": _answers(*sign_up, 404, *_BODY),
             },
             "post": {
                 "operationId": "updateSignUpOverPost",
                 "parameters": [_method("PATCH", required=True)],
-                "requestBody": _form(_SIGN_UP_FIELDS),
-                "responses": _answers(*sign_up, 403, 404, 413, 422, overridable=True),
+                "requestBody": _form(_SIGN_UP_FIELDS, _SIGN_UP_EXAMPLES),
+                "responses": _answers(*sign_up, 404, *_BODY, overridable=True),
             },
         },
         f"{base}/prepare_verification": step(

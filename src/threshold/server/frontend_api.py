@@ -240,7 +240,9 @@ async def sign_up_step(request: Request) -> Response:
     sid = _path(request, "id")
     step = request.path_params.get("step")
     params = await call.params()
-    if step is None:
+    if step is None and request.method == "PATCH":
+        row = await sign_up.update_sign_up(call.ctx, call.state, sid, params)
+    elif step is None:
         row = await sign_up.get_sign_up(call.ctx, call.state, sid)
     elif step == "prepare_verification":
         row = await sign_up.prepare_verification(call.ctx, call.state, sid, params.get("strategy"))

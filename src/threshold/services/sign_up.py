@@ -1,4 +1,8 @@
-"""Sign-up: email + password (names optional), then a 6-digit email code."""
+"""Sign-up: email + password (names optional), then a 6-digit email code.
+
+``update_sign_up`` (``PATCH /v1/client/sign_ups/{id}``) takes the fields the create takes,
+checked the same way; a new email address voids the codes sent to the old one.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threshold.core.codes import token_digest
-from threshold.core.errors import IdentifierExistsError, NotFoundError, ValidationError
+from threshold.core.errors import (
+    IdentifierExistsError,
+    NotFoundError,
+    ValidationError,
+    VerificationExpiredError,
+)
 from threshold.core.ids import new_id
 from threshold.services.codes import check_code, issue_code
 from threshold.services.context import ServerContext
@@ -21,13 +30,26 @@ from threshold.services.users import (
     hash_new_password,
     normalize_email,
 )
-from threshold.store.repositories import ClientRepository, EmailRepository, SignUpRepository
+from threshold.store.repositories import (
+    ClientRepository,
+    EmailRepository,
+    SignUpRepository,
+    VerificationRepository,
+)
 from threshold.store.repositories._base import Row
-from threshold.store.tables import invitations
+from threshold.store.tables import invitations, sign_ups
 
-__all__ = ["attempt_verification", "create_sign_up", "get_sign_up", "prepare_verification"]
+__all__ = [
+    "attempt_verification",
+    "create_sign_up",
+    "get_sign_up",
+    "prepare_verification",
+    "update_sign_up",
+]
 
 _NAME_MAX = 255
+_POLICY_CONTEXT = ("email_address", "first_name", "last_name")
+"""What a new password must not be based on (create uses the same three)."""
 
 
 def _name(params: Mapping[str, Any], key: str) -> str | None:
@@ -39,6 +61,21 @@ def _name(params: Mapping[str, Any], key: str) -> str | None:
     if len(value) > _NAME_MAX:
         raise ValidationError(f"{key} must be at most {_NAME_MAX} characters.", param=key)
     return value.strip() or None
+
+
+def _unsafe_metadata(params: Mapping[str, Any]) -> dict[str, Any]:
+    unsafe = params.get("unsafe_metadata") or {}
+    if not isinstance(unsafe, dict):
+        raise ValidationError("unsafe_metadata must be an object.", param="unsafe_metadata")
+    return unsafe
+
+
+async def _claim_address(conn: AsyncConnection, address: str, invitation: Row | None) -> None:
+    """An address a sign-up may take: allowed (an invitation vouches for its own), not taken."""
+    if invitation is None:
+        await check_identifier_allowed(conn, address)
+    if await EmailRepository(conn).by_address(address) is not None:
+        raise IdentifierExistsError(param="email_address")
 
 
 async def _invitation(conn: AsyncConnection, ticket: object, now_ms: int = 0) -> Row | None:
@@ -75,9 +112,7 @@ async def create_sign_up(ctx: ServerContext, state: ClientState, params: Mapping
     if params.get("password") not in (None, ""):
         context = [e for e in (email, first, last) if e]
         digest = await hash_new_password(ctx, params.get("password"), context)
-    unsafe = params.get("unsafe_metadata") or {}
-    if not isinstance(unsafe, dict):
-        raise ValidationError("unsafe_metadata must be an object.", param="unsafe_metadata")
+    unsafe = _unsafe_metadata(params)
 
     async def flow(conn: AsyncConnection) -> Row:
         invitation = await _invitation(conn, params.get("ticket"), ctx.now_ms())
@@ -86,10 +121,7 @@ async def create_sign_up(ctx: ServerContext, state: ClientState, params: Mapping
             raise ValidationError(
                 "Enter an email address.", param="email_address", code="form_param_missing"
             )
-        if invitation is None:
-            await check_identifier_allowed(conn, address)
-        if await EmailRepository(conn).by_address(address) is not None:
-            raise IdentifierExistsError(param="email_address")
+        await _claim_address(conn, address, invitation)
         client = await ensure_client(ctx, conn, state)
         now = ctx.now_ms()
         row = await SignUpRepository(conn).insert(
@@ -117,8 +149,18 @@ async def create_sign_up(ctx: ServerContext, state: ClientState, params: Mapping
     return await run_flow(ctx, flow, limits=limits, state=state)
 
 
-async def _load(conn: AsyncConnection, state: ClientState, sign_up_id: str) -> Row:
-    row = await SignUpRepository(conn).get(sign_up_id)
+async def _load(
+    conn: AsyncConnection, state: ClientState, sign_up_id: str, *, lock: bool = False
+) -> Row:
+    """The Client's own sign-up; ``lock`` holds its row to the end of the transaction on
+    PostgreSQL (SQLite writers are serialized already), so a step never acts on an
+    address that a concurrent update is replacing."""
+    if lock and conn.dialect.name == "postgresql":
+        stmt = sa.select(sign_ups).where(sign_ups.c.id == sign_up_id).with_for_update()
+        found = (await conn.execute(stmt)).mappings().first()
+        row = None if found is None else dict(found)
+    else:
+        row = await SignUpRepository(conn).get(sign_up_id)
     if row is None or state.client is None or row["client_id"] != state.client["id"]:
         raise NotFoundError("Sign-up not found.", param="sign_up_id")
     return row
@@ -129,6 +171,111 @@ async def get_sign_up(ctx: ServerContext, state: ClientState, sign_up_id: str) -
         return await _load(conn, state, sign_up_id)
 
     return await run_flow(ctx, flow, state=state)
+
+
+def _check_open(ctx: ServerContext, row: Row) -> None:
+    """Only a sign-up still in progress takes changes."""
+    if row["status"] == "complete":
+        raise ValidationError("This sign-up is already complete.", code="client_state_invalid")
+    if row["status"] != "missing_requirements" or row["abandon_at"] <= ctx.now_ms():
+        raise ValidationError(
+            "This sign-up was abandoned. Start a new one.", code="client_state_invalid"
+        )
+
+
+def _patched_email(params: Mapping[str, Any]) -> str | None:
+    """The address a PATCH asks for, or None to keep the sign-up's.
+
+    An empty one is refused as at create (the address is required), unless a ticket
+    brings its own, as at create.
+    """
+    value = params.get("email_address")
+    if value is None or (value == "" and params.get("ticket")):
+        return None
+    return normalize_email(value)
+
+
+async def _new_digest(
+    ctx: ServerContext,
+    state: ClientState,
+    sign_up_id: str,
+    password: object,
+    context: Mapping[str, Any],
+) -> str | None:
+    """Check and hash a new password before the write transaction, as create does.
+
+    The policy sees the address and names the sign-up will have (``context`` holds the
+    ones this request sets), so it reads the sign-up first: a foreign or finished
+    sign-up is refused before any hashing.
+    """
+    if password in (None, ""):
+        return None
+
+    async def read(conn: AsyncConnection) -> Row:
+        row = await _load(conn, state, sign_up_id)
+        _check_open(ctx, row)
+        return row
+
+    row = await run_flow(ctx, read, state=state, readonly=True)
+    words = [context[k] if k in context else row[k] for k in _POLICY_CONTEXT]
+    return await hash_new_password(ctx, password, [w for w in words if w])
+
+
+async def update_sign_up(
+    ctx: ServerContext, state: ClientState, sign_up_id: str, params: Mapping[str, Any]
+) -> Row:
+    """Change a sign-up in progress with the fields create takes, checked the same way.
+
+    Only the fields sent change; unknown ones are ignored. A new address is vetted like
+    a new sign-up's, starts unverified and voids the codes already sent. Every change
+    lands in one transaction, or none does.
+    """
+    email = _patched_email(params)
+    changes: dict[str, Any] = {
+        key: _name(params, key) for key in ("first_name", "last_name") if key in params
+    }
+    if "unsafe_metadata" in params:
+        changes["unsafe_metadata"] = _unsafe_metadata(params)
+    limits = (Limit(f"signup:ip:{state.ip}", ctx.settings.ip_attempts_per_minute),)
+    await ctx.limiter.hit_all(limits)  # before the password is hashed
+    context = {**changes, **({"email_address": email} if email else {})}
+    digest = await _new_digest(ctx, state, sign_up_id, params.get("password"), context)
+    if digest is not None:
+        changes["password_digest"] = digest
+
+    async def flow(conn: AsyncConnection) -> Row:
+        row = await _load(conn, state, sign_up_id, lock=True)
+        _check_open(ctx, row)
+        invitation = await _invitation(conn, params.get("ticket"), ctx.now_ms())
+        update = {**changes, **await _address_changes(ctx, conn, row, email, invitation)}
+        update["updated_at"] = ctx.now_ms()
+        await SignUpRepository(conn).update(row["id"], **update)
+        return await _maybe_complete(ctx, conn, state, {**row, **update})
+
+    return await run_flow(ctx, flow, state=state)
+
+
+async def _address_changes(
+    ctx: ServerContext, conn: AsyncConnection, row: Row, email: str | None, invitation: Row | None
+) -> dict[str, Any]:
+    """The columns a new address (typed, or an invitation's) changes.
+
+    An invitation's address comes verified. An address that differs from the sign-up's
+    is vetted as at create and voids the codes sent to the old one; a typed one starts
+    unverified and drops an invitation made for the old one.
+    """
+    address = invitation["email_address"] if invitation else email
+    changes: dict[str, Any] = {}
+    if invitation is not None:
+        changes = {"email_verified": True, "invitation_id": invitation["id"]}
+    if address is None or address == row["email_address"]:
+        return changes
+    await _claim_address(conn, address, invitation)
+    await VerificationRepository(conn).void_pending(row["id"], "sign_up", ctx.now_ms())
+    changes["email_address"] = address
+    if invitation is None:
+        changes |= {"email_verified": False, "invitation_id": None}
+    return changes
 
 
 async def prepare_verification(
@@ -143,7 +290,7 @@ async def prepare_verification(
         )
 
     async def flow(conn: AsyncConnection) -> Row:
-        row = await _load(conn, state, sign_up_id)
+        row = await _load(conn, state, sign_up_id, lock=True)
         if row["status"] != "missing_requirements" or row["email_verified"]:
             return row
         await issue_code(
@@ -161,14 +308,17 @@ async def attempt_verification(
     """Check the code; when every requirement is met, create the user and a session."""
 
     async def flow(conn: AsyncConnection) -> Row:
-        row = await _load(conn, state, sign_up_id)
+        row = await _load(conn, state, sign_up_id, lock=True)
         if row["status"] == "complete":
             raise ValidationError(
                 "This sign-up is already complete.",
                 param="code",
                 code="verification_already_verified",
             )
-        await check_code(ctx, conn, purpose="sign_up", subject_id=row["id"], code=code)
+        sent = await check_code(ctx, conn, purpose="sign_up", subject_id=row["id"], code=code)
+        if sent["target"] != row["email_address"]:
+            # Sent to an address the sign-up no longer has (updates void such codes).
+            raise VerificationExpiredError(param="code")
         now = ctx.now_ms()
         await SignUpRepository(conn).update(row["id"], email_verified=True, updated_at=now)
         return await _maybe_complete(ctx, conn, state, {**row, "email_verified": True})
