@@ -85,6 +85,27 @@ def test_per_identifier_and_per_ip_limits(tmp_path: Path, mailbox: Mailbox) -> N
         assert int(limited.headers["retry-after"]) >= 1
 
 
+def test_sign_up_limit_comes_before_any_hashing(tmp_path: Path, mailbox: Mailbox) -> None:
+    with run_live_server(tmp_path, mailbox=mailbox, ip_attempts_per_minute=2) as server:
+        hasher = server.ctx.hasher
+        hashed: list[str] = []
+        hash_password = hasher.hash
+
+        async def counting(password: str) -> str:
+            hashed.append(password)
+            return await hash_password(password)
+
+        hasher.hash = counting
+        replies = [
+            FapiBrowser(server).post(
+                "/v1/client/sign_ups", email_address=f"n{i}@example.com", password=PASSWORD
+            )
+            for i in range(4)
+        ]
+        assert [r.status_code for r in replies] == [200, 200, 429, 429]
+        assert len(hashed) == 2  # refused requests cost no argon2 work
+
+
 def test_banned_user_cannot_sign_in_or_mint(sqlite_server: LiveServer) -> None:
     browser = FapiBrowser(sqlite_server)
     sid = sign_up_user(browser, "ban@example.com")["client"]["last_active_session_id"]

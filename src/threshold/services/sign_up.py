@@ -101,7 +101,11 @@ async def _invitation(conn: AsyncConnection, ticket: object, now_ms: int = 0) ->
 
 
 async def create_sign_up(ctx: ServerContext, state: ClientState, params: Mapping[str, Any]) -> Row:
-    """Start a sign-up. The password is checked and hashed before the transaction."""
+    """Start a sign-up. The rate limit comes first, then the password is checked and
+    hashed before the transaction, so refused requests cost no argon2 work."""
+    await ctx.limiter.hit_all(
+        (Limit(f"signup:ip:{state.ip}", ctx.settings.ip_attempts_per_minute),)
+    )
     email = (
         normalize_email(params.get("email_address"))
         if params.get("email_address") or not params.get("ticket")
@@ -145,8 +149,7 @@ async def create_sign_up(ctx: ServerContext, state: ClientState, params: Mapping
         await ClientRepository(conn).update(client["id"], sign_up_id=row["id"], updated_at=now)
         return await _maybe_complete(ctx, conn, state, row)
 
-    limits = (Limit(f"signup:ip:{state.ip}", ctx.settings.ip_attempts_per_minute),)
-    return await run_flow(ctx, flow, limits=limits, state=state)
+    return await run_flow(ctx, flow, state=state)
 
 
 async def _load(
