@@ -25,7 +25,7 @@ from threshold.services.sessions import set_session_status
 from threshold.services.users import create_user, normalize_email
 from threshold.store.repositories import EmailRepository, SessionRepository, UserRepository
 from threshold.store.repositories._base import Row
-from threshold.store.repositories.admin import Page, Pager, UserFilters, user_conditions
+from threshold.store.repositories.admin import Page, Pager, UserFilters, user_where
 from threshold.store.tables import clients, sessions, users
 
 __all__ = [
@@ -77,7 +77,9 @@ async def list_users(ctx: ServerContext, filters: UserFilters, page: Page) -> li
     """One page of users matching ``filters``."""
 
     async def flow(conn: AsyncConnection) -> list[UserRecord]:
-        rows = await Pager(conn, users).page(user_conditions(filters), page, USER_ORDER_FIELDS)
+        by_created_at = page.order_by.lstrip(" +-") == "created_at"
+        where = await user_where(conn, filters, by_created_at=by_created_at)
+        rows = await Pager(conn, users).page(where, page, USER_ORDER_FIELDS)
         grouped = await EmailRepository(conn).for_users([r["id"] for r in rows])
         return [UserRecord(r, grouped[r["id"]]) for r in rows]
 
@@ -86,7 +88,11 @@ async def list_users(ctx: ServerContext, filters: UserFilters, page: Page) -> li
 
 async def count_users(ctx: ServerContext, filters: UserFilters) -> int:
     """How many users match ``filters``."""
-    return await run_flow(ctx, lambda conn: Pager(conn, users).count(user_conditions(filters)))
+
+    async def flow(conn: AsyncConnection) -> int:
+        return await Pager(conn, users).count(await user_where(conn, filters))
+
+    return await run_flow(ctx, flow)
 
 
 async def _check_unique(

@@ -2,6 +2,21 @@
 
 Every table the product uses is defined here, so one migration history describes the
 whole schema. Secrets (client tokens, API keys, codes, tickets) are stored as digests.
+
+The user search (``GET /v1/users?query=``, a substring match on ``users.search_text``) has
+an index of its own on each database, since a B-tree cannot serve ``LIKE '%word%'``:
+
+- PostgreSQL: a ``pg_trgm`` GIN index on ``search_text``; plain ``LIKE`` uses it.
+- SQLite: the FTS5 table ``users_search`` (trigram tokenizer, contentless) kept in step with
+  ``users`` by triggers. Its rowids come from ``users_search_keys``, an INTEGER PRIMARY KEY
+  per user, because the implicit rowid of ``users`` may change on ``VACUUM``. Words of
+  three or more characters are matched in ``users_search``; shorter words (which a trigram
+  index cannot hold), and common words on a page in created_at order, with ``LIKE``
+  (see ``repositories.admin.user_where``).
+
+Migration 0002 creates the same objects; ``metadata.create_all`` creates them through the
+DDL events at the end of this module. A migration that rebuilds ``users`` on SQLite (batch
+mode) drops the triggers and must create them again.
 """
 
 from __future__ import annotations
@@ -27,6 +42,8 @@ __all__ = [
     "sign_ups",
     "signing_keys",
     "users",
+    "users_search",
+    "users_search_keys",
     "verifications",
 ]
 
@@ -102,7 +119,39 @@ users = sa.Table(
     sa.Column("last_active_at", _MS),
     sa.Column("search_text", sa.Text, nullable=False, default=""),
     *_times(),
-    sa.Index("ix_users_created_at", "created_at"),
+    # (created_at, id) is the default listing order with its tie-breaker, in one index.
+    sa.Index("ix_users_created_at_id", "created_at", "id"),
+    sa.Index(
+        "ix_users_search_text_trgm",
+        "search_text",
+        postgresql_using="gin",
+        postgresql_ops={"search_text": "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql"),
+)
+
+# SQLite only (see the module docstring); queried through these two lightweight tables.
+users_search = sa.table("users_search", sa.column("rowid"), sa.column("search_text"))
+users_search_keys = sa.table("users_search_keys", sa.column("id"), sa.column("user_id"))
+
+_SQLITE_SEARCH_CREATE = (
+    "CREATE TABLE users_search_keys (id INTEGER PRIMARY KEY, user_id VARCHAR(40) NOT NULL UNIQUE)",
+    "CREATE VIRTUAL TABLE users_search USING fts5(search_text, content='', tokenize='trigram')",
+    """CREATE TRIGGER users_search_insert AFTER INSERT ON users BEGIN
+  INSERT INTO users_search_keys (user_id) VALUES (new.id);
+  INSERT INTO users_search (rowid, search_text) VALUES (last_insert_rowid(), new.search_text);
+END""",
+    """CREATE TRIGGER users_search_update AFTER UPDATE OF search_text ON users
+WHEN old.search_text IS NOT new.search_text BEGIN
+  INSERT INTO users_search (users_search, rowid, search_text)
+    SELECT 'delete', id, old.search_text FROM users_search_keys WHERE user_id = old.id;
+  INSERT INTO users_search (rowid, search_text)
+    SELECT id, new.search_text FROM users_search_keys WHERE user_id = new.id;
+END""",
+    """CREATE TRIGGER users_search_delete AFTER DELETE ON users BEGIN
+  INSERT INTO users_search (users_search, rowid, search_text)
+    SELECT 'delete', id, old.search_text FROM users_search_keys WHERE user_id = old.id;
+  DELETE FROM users_search_keys WHERE user_id = old.id;
+END""",
 )
 
 email_addresses = sa.Table(
@@ -278,3 +327,17 @@ blocklist_identifiers = sa.Table(
     sa.Column("identifier_type", sa.String(32), nullable=False),
     *_times(),
 )
+
+
+def _ddl(statement: str, dialect: str) -> sa.ExecutableDDLElement:
+    return sa.DDL(statement).execute_if(dialect=dialect)  # type: ignore[no-untyped-call]
+
+
+# metadata.create_all builds what migration 0002 builds (a test compares the two).
+sa.event.listen(
+    metadata, "before_create", _ddl("CREATE EXTENSION IF NOT EXISTS pg_trgm", "postgresql")
+)
+for _statement in _SQLITE_SEARCH_CREATE:
+    sa.event.listen(users, "after_create", _ddl(_statement, "sqlite"))
+for _statement in ("DROP TABLE IF EXISTS users_search", "DROP TABLE IF EXISTS users_search_keys"):
+    sa.event.listen(users, "after_drop", _ddl(_statement, "sqlite"))
