@@ -34,7 +34,7 @@ async def _load(conn: AsyncConnection, email_id: str) -> Row:
 
 async def get_email(ctx: ServerContext, email_id: str) -> Row:
     """One email address."""
-    return await run_flow(ctx, lambda conn: _load(conn, email_id))
+    return await run_flow(ctx, lambda conn: _load(conn, email_id), readonly=True)
 
 
 async def _apply(ctx: ServerContext, conn: AsyncConnection, row: Row, change: EmailChange) -> Row:

@@ -119,7 +119,7 @@ async def update_template(ctx: ServerContext, template_id: str, params: Mapping[
 
 async def get_template(ctx: ServerContext, template_id: str) -> Row:
     """One template."""
-    return await run_flow(ctx, lambda conn: _load(conn, template_id))
+    return await run_flow(ctx, lambda conn: _load(conn, template_id), readonly=True)
 
 
 async def list_templates(ctx: ServerContext, page: Page) -> tuple[list[Row], int]:
@@ -129,7 +129,7 @@ async def list_templates(ctx: ServerContext, page: Page) -> tuple[list[Row], int
         pager = Pager(conn, jwt_templates)
         return await pager.page([], page), await pager.count([])
 
-    return await run_flow(ctx, flow)
+    return await run_flow(ctx, flow, readonly=True)
 
 
 async def delete_template(ctx: ServerContext, template_id: str) -> str:

@@ -82,12 +82,12 @@ async def list_sessions(
         pager = Pager(conn, sessions)
         return await pager.page(where, page), await pager.count(where)
 
-    return await run_flow(ctx, flow)
+    return await run_flow(ctx, flow, readonly=True)
 
 
 async def get_session(ctx: ServerContext, session_id: str) -> Row:
     """One session."""
-    return await run_flow(ctx, lambda conn: _session(conn, session_id))
+    return await run_flow(ctx, lambda conn: _session(conn, session_id), readonly=True)
 
 
 async def revoke_session(ctx: ServerContext, session_id: str) -> Row:
@@ -145,7 +145,7 @@ async def get_client(ctx: ServerContext, client_id: str) -> ClientRecord:
         client = await require(ClientRepository(conn), client_id, "client", "client", "client_id")
         return await _client_record(conn, client)
 
-    return await run_flow(ctx, flow)
+    return await run_flow(ctx, flow, readonly=True)
 
 
 async def list_clients(ctx: ServerContext, page: Page) -> tuple[list[ClientRecord], int]:
@@ -156,7 +156,7 @@ async def list_clients(ctx: ServerContext, page: Page) -> tuple[list[ClientRecor
         rows = await pager.page([], page)
         return [await _client_record(conn, r) for r in rows], await pager.count([])
 
-    return await run_flow(ctx, flow)
+    return await run_flow(ctx, flow, readonly=True)
 
 
 async def verify_client(ctx: ServerContext, token: str) -> ClientRecord:

@@ -198,7 +198,7 @@ async def list_invitations(
         rows = await pager.page(where, page, ("created_at", "email_address", "expires_at"))
         return rows, await pager.count(where)
 
-    return await run_flow(ctx, flow)
+    return await run_flow(ctx, flow, readonly=True)
 
 
 async def revoke_invitation(ctx: ServerContext, invitation_id: str) -> Row:

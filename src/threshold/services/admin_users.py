@@ -70,7 +70,7 @@ async def load_user(conn: AsyncConnection, user_id: str) -> UserRecord:
 
 async def get_user(ctx: ServerContext, user_id: str) -> UserRecord:
     """One user."""
-    return await run_flow(ctx, lambda conn: load_user(conn, user_id))
+    return await run_flow(ctx, lambda conn: load_user(conn, user_id), readonly=True)
 
 
 async def list_users(ctx: ServerContext, filters: UserFilters, page: Page) -> list[UserRecord]:
@@ -83,7 +83,7 @@ async def list_users(ctx: ServerContext, filters: UserFilters, page: Page) -> li
         grouped = await EmailRepository(conn).for_users([r["id"] for r in rows])
         return [UserRecord(r, grouped[r["id"]]) for r in rows]
 
-    return await run_flow(ctx, flow)
+    return await run_flow(ctx, flow, readonly=True)
 
 
 async def count_users(ctx: ServerContext, filters: UserFilters) -> int:
@@ -92,7 +92,7 @@ async def count_users(ctx: ServerContext, filters: UserFilters) -> int:
     async def flow(conn: AsyncConnection) -> int:
         return await Pager(conn, users).count(await user_where(conn, filters))
 
-    return await run_flow(ctx, flow)
+    return await run_flow(ctx, flow, readonly=True)
 
 
 async def _check_unique(
