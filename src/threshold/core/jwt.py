@@ -153,21 +153,24 @@ def verify_rs256(
 
 
 def check_time_claims(claims: Mapping[str, Any], now: float, skew: float = 5.0) -> None:
-    """Require ``exp`` and check ``exp``/``nbf``/``iat`` against ``now`` with ``skew`` seconds."""
+    """Require ``exp`` and check ``exp``/``nbf``/``iat`` against ``now`` with ``skew`` seconds.
+
+    Time claims must be numbers (``type`` is compared, so ``True`` is not a number).
+    """
     exp = claims.get("exp")
-    if not isinstance(exp, int | float) or isinstance(exp, bool):
+    if type(exp) is not int and type(exp) is not float:
         raise TokenError("The token has no valid exp claim.", code="token-invalid")
     if exp <= now - skew:
         raise TokenError("The token has expired.", code="token-expired")
     nbf = claims.get("nbf")
     if nbf is not None:
-        if not isinstance(nbf, int | float) or isinstance(nbf, bool):
+        if type(nbf) is not int and type(nbf) is not float:
             raise TokenError("The token's nbf claim is invalid.", code="token-invalid")
         if nbf > now + skew:
             raise TokenError("The token is not active yet.", code="token-not-active-yet")
     iat = claims.get("iat")
     if iat is not None:
-        if not isinstance(iat, int | float) or isinstance(iat, bool):
+        if type(iat) is not int and type(iat) is not float:
             raise TokenError("The token's iat claim is invalid.", code="token-invalid")
         if iat > now + skew:
             raise TokenError("The token was issued in the future.", code="token-iat-in-the-future")
