@@ -43,9 +43,9 @@ def _parts() -> dict[str, Callable[[], dict[str, Any]]]:
         return verify.run()
 
     def middleware() -> dict[str, Any]:
-        from benchmarks import http_servers
+        from benchmarks import asgi_bench
 
-        return http_servers.run_middleware()
+        return asgi_bench.run_asgi_middleware()
 
     def wsgi() -> dict[str, Any]:
         from benchmarks import wsgi_bench

@@ -1,7 +1,9 @@
-"""The endpoints the middleware benchmark serves: ``python -m benchmarks.apps KIND MODE PORT``.
+"""The endpoints the middleware benchmark serves:
+``python -m benchmarks.apps KIND MODE PORT [STACK]``.
 
-KIND is ``starlette`` or ``fastapi``; MODE is ``plain`` or ``protected``. The public key
-PEM comes from the ``BENCH_JWT_KEY`` environment variable.
+KIND is ``starlette`` or ``fastapi``; MODE is ``plain`` or ``protected``; STACK is
+``h11`` (h11 + asyncio) or ``httptools`` (httptools + uvloop), by default what uvicorn
+picks. The public key PEM comes from the ``BENCH_JWT_KEY`` environment variable.
 """
 
 from __future__ import annotations
@@ -38,13 +40,18 @@ def _fastapi() -> ASGIApp:
 
 def main() -> None:
     kind, mode, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    stack = sys.argv[4] if len(sys.argv) > 4 else "auto"
+    options = {"h11": ("h11", "asyncio"), "httptools": ("httptools", "uvloop")}
+    http, loop = options.get(stack, ("auto", "auto"))
     app = _starlette() if kind == "starlette" else _fastapi()
     if mode == "protected":
         from threshold.asgi import AuthMiddleware
         from threshold.sdk.config import SdkConfig
 
         app = AuthMiddleware(app, SdkConfig(jwt_key=os.environ["BENCH_JWT_KEY"]))
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
+    uvicorn.run(
+        app, host="127.0.0.1", port=port, log_level="error", access_log=False, http=http, loop=loop
+    )
 
 
 if __name__ == "__main__":

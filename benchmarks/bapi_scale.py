@@ -365,9 +365,10 @@ def markdown(results: dict[str, Any]) -> str:
     """The section of docs/benchmarks.md for these results."""
     main, extra = [], []
     for engine, name in (("sqlite", "SQLite"), ("postgres", "PostgreSQL")):
-        by_size = results[engine]
+        # sizes are ints when fresh and strings after a round trip through results.json
+        by_size = {int(size): f for size, f in results[engine].items()}
         base = by_size[min(by_size)]
-        for size, f in by_size.items():
+        for size, f in sorted(by_size.items()):
             main.append(
                 f"| {name} | {size:,} | {f['get_ms']:.2f} | {f['list_ms']:.2f} | "
                 f"{f['search_ms']:.2f} | {f['email_ms']:.2f} | "
@@ -378,7 +379,7 @@ def markdown(results: dict[str, Any]) -> str:
                 f"| {name} | {size:,} | {f['count_ms']:.2f} | {f['common_ms']:.2f} | "
                 f"`{f['common_plan']}` | {f['load_s']:.1f} s |"
             )
-    smallest = f"{min(results['sqlite']):,}"
+    smallest = f"{min(int(size) for size in results['sqlite']):,}"
     columns = ("database", "users", "get p50", "list p50", "search p50", "email filter p50")
     header = f"| {' | '.join(columns)} | get / {smallest} | search / {smallest} | search plan |"
     return f"""## 4. Backend API at 10k, 100k and 1M users

@@ -17,11 +17,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from benchmarks._timing import http_rps, per_call_us
-from threshold.core.jwt import encode_rs256
 from threshold.core.keys import generate_signing_key
-from threshold.core.tokens import CAT_SESSION, session_claims
 
-__all__ = ["run_middleware", "run_server"]
+__all__ = ["run_server"]
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,41 +48,6 @@ def _process(args: list[str], port: int, env: dict[str, str], probe: str = "/") 
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-
-
-def run_middleware(seconds: float = 3.0) -> dict[str, float]:
-    key = generate_signing_key()
-    now = int(time.time())
-    token = encode_rs256(
-        session_claims(
-            user_id="user_1",
-            session_id="sess_1",
-            issuer="x",
-            now=now,
-            lifetime=600,
-            azp=None,
-            first_factor_age_minutes=0,
-        ),
-        key.private_key,
-        key.kid,
-        headers={"cat": CAT_SESSION},
-    )
-    request = (
-        f"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
-        "Accept: application/json\r\n\r\n"
-    ).encode()
-    env = {**os.environ, "BENCH_JWT_KEY": key.public_pem()}
-    results: dict[str, float] = {}
-    for kind in ("starlette", "fastapi"):
-        for mode in ("plain", "protected"):
-            port = _free_port()
-            with _process(
-                [sys.executable, "-m", "benchmarks.apps", kind, mode, str(port)], port, env
-            ):
-                http_rps(port, request, seconds=0.5)  # warm-up
-                results[f"{kind}_{mode}_rps"] = http_rps(port, request, seconds=seconds)
-        results[f"{kind}_ratio"] = results[f"{kind}_protected_rps"] / results[f"{kind}_plain_rps"]
-    return results
 
 
 def _form(path: str, body: str, cookie: str = "") -> bytes:

@@ -1,0 +1,58 @@
+"""Target 2, ASGI half: Starlette and FastAPI under uvicorn, with and without Threshold.
+
+As for WSGI (:mod:`benchmarks.wsgi_bench`), the unprotected and the protected app run at
+once and take turns under the load generator; the ratio is the median of the rounds'
+ratios. Each pair runs on both of uvicorn's stacks: ``h11`` + ``asyncio`` (what a bare
+``pip install uvicorn`` gives) and ``httptools`` + ``uvloop`` (``uvicorn[standard]``,
+and what the server extra installs). The C stack serves a "hello" several times faster,
+so the same few microseconds of middleware weigh more there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import statistics
+import sys
+
+from benchmarks.http_servers import _free_port
+from benchmarks.wsgi_bench import bearer_request, paired_rps, serve, session_token
+from threshold.core.keys import generate_signing_key
+
+__all__ = ["STACKS", "run_asgi_middleware"]
+
+STACKS = ("h11", "httptools")
+"""uvicorn's pure-Python stack and its C one (see benchmarks/apps.py)."""
+
+
+def run_asgi_middleware(seconds: float = 3.0) -> dict[str, float]:
+    """``{kind}_{stack}_{plain|protected}_rps``, ``..._cpu_us`` and ``{kind}_{stack}_ratio``.
+
+    ``{kind}_{stack}_overhead_us`` is the difference in the server's CPU time per request,
+    the middleware's own cost whatever else the machine is doing.
+    """
+    key = generate_signing_key()
+    request = bearer_request(session_token(key))
+    env = {**os.environ, "BENCH_JWT_KEY": key.public_pem()}
+    results: dict[str, float] = {}
+    for kind in ("starlette", "fastapi"):
+        for stack in STACKS:
+            servers: dict[str, tuple[int, int]] = {}
+            with contextlib.ExitStack() as processes:
+                for mode in ("plain", "protected"):
+                    port = _free_port()
+                    args = [sys.executable, "-m", "benchmarks.apps", kind, mode, str(port), stack]
+                    servers[mode] = (port, processes.enter_context(serve(args, port, env)).pid)
+                measured = paired_rps(servers, request, seconds)
+            share = seconds / len(measured["plain"])
+            name = f"{kind}_{stack}"
+            for mode, runs in measured.items():
+                results[f"{name}_{mode}_rps"] = statistics.fmean(rps for rps, _ in runs)
+                served = sum(rps * share for rps, _ in runs)
+                results[f"{name}_{mode}_cpu_us"] = sum(cpu for _, cpu in runs) / served * 1e6
+            pairs = zip(measured["plain"], measured["protected"], strict=True)
+            results[f"{name}_ratio"] = statistics.median(p[0] / u[0] for u, p in pairs)
+            results[f"{name}_overhead_us"] = (
+                results[f"{name}_protected_cpu_us"] - results[f"{name}_plain_cpu_us"]
+            )
+    return results
