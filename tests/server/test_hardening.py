@@ -100,7 +100,16 @@ def test_placeholder_production_secrets_refused(key: str) -> None:
     check_secret_strength("sk_live_Xq7Lm2Rt9Vb4Nc8Hj3Kd6Pw1Zy5Fg0Sa")
 
 
-def test_production_serve_with_placeholder_key_exits_nonzero(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("public_url", "secret_key", "says"),
+    [
+        ("https://accounts.example.com", "sk_live_changeme", "placeholder"),
+        ("http://accounts.example.com", None, "https://"),
+    ],
+)
+def test_production_serve_refuses_unsafe_settings(
+    tmp_path: Path, public_url: str, secret_key: str | None, says: str
+) -> None:
     db = tmp_path / "p.db"
     threshold = str(Path(sys.executable).with_name("threshold"))
     env = {
@@ -108,10 +117,11 @@ def test_production_serve_with_placeholder_key_exits_nonzero(tmp_path: Path) -> 
         "THRESHOLD_ENVIRONMENT": "production",
         "THRESHOLD_DATABASE_URL": f"sqlite:///{db}",
         "THRESHOLD_DATA_DIR": str(tmp_path),
-        "THRESHOLD_PUBLIC_URL": "https://accounts.example.com",
-        "THRESHOLD_SECRET_KEY": "sk_live_changeme",
+        "THRESHOLD_PUBLIC_URL": public_url,
         "COLUMNS": "200",
     }
+    if secret_key is not None:
+        env["THRESHOLD_SECRET_KEY"] = secret_key
     subprocess.run([threshold, "migrate"], env=env, check=True, capture_output=True, timeout=60)
     result = subprocess.run(
         [threshold, "serve", "--port", str(free_port())],
@@ -121,7 +131,7 @@ def test_production_serve_with_placeholder_key_exits_nonzero(tmp_path: Path) -> 
         timeout=60,
     )
     assert result.returncode == 1
-    assert "placeholder" in result.stdout + result.stderr
+    assert says in result.stdout + result.stderr
 
 
 # -- production refuses plain HTTP (checklist 66) ---------------------------------------
@@ -148,42 +158,30 @@ def test_production_refuses_cleartext(changes: dict[str, str], problem: str) -> 
     assert Settings(**{**base, **changes, **loopback}).production_problems() == []
 
 
-def test_production_serve_over_http_exits_nonzero(tmp_path: Path) -> None:
-    db = tmp_path / "p.db"
-    threshold = str(Path(sys.executable).with_name("threshold"))
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "THRESHOLD_ENVIRONMENT": "production",
-        "THRESHOLD_DATABASE_URL": f"sqlite:///{db}",
-        "THRESHOLD_DATA_DIR": str(tmp_path),
-        "THRESHOLD_PUBLIC_URL": "http://accounts.example.com",
-        "COLUMNS": "200",
-    }
-    subprocess.run([threshold, "migrate"], env=env, check=True, capture_output=True, timeout=60)
-    result = subprocess.run(
-        [threshold, "serve", "--port", str(free_port())],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 1
-    assert "https://" in result.stdout + result.stderr
+async def _hello(scope: Scope, receive: Receive, send: Send) -> None:
+    await PlainTextResponse("ok")(scope, receive, send)
+
+
+def _through_security(
+    settings: Settings, method: str, url: str, client: tuple[str, int], **headers: str
+) -> httpx.Response:
+    """One request through SecurityMiddleware around a plain "ok" app, from ``client``."""
+    transport = httpx.ASGITransport(app=SecurityMiddleware(_hello, settings), client=client)
+
+    async def go() -> httpx.Response:
+        async with httpx.AsyncClient(transport=transport) as http:
+            return await http.request(method, url, data={"password": "x"}, headers=headers)
+
+    return asyncio.run(go())
+
+
+STRANGER, PROXY = ("203.0.113.9", 5000), ("127.0.0.1", 5000)
 
 
 def test_hsts_over_https_only() -> None:
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        await PlainTextResponse("ok")(scope, receive, send)
-
     def headers(public_url: str) -> httpx.Headers:
         settings = Settings(public_url=public_url)
-        transport = httpx.ASGITransport(app=SecurityMiddleware(app, settings))
-
-        async def get() -> httpx.Headers:
-            async with httpx.AsyncClient(transport=transport, base_url=public_url) as http:
-                return (await http.get("/")).headers
-
-        return asyncio.run(get())
+        return _through_security(settings, "GET", public_url, STRANGER).headers
 
     secure = headers("https://accounts.example.com")
     assert secure["strict-transport-security"] == "max-age=31536000; includeSubDomains"
@@ -191,32 +189,24 @@ def test_hsts_over_https_only() -> None:
 
 
 def test_production_refuses_plain_http_requests() -> None:
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        await PlainTextResponse("ok")(scope, receive, send)
-
     settings = Settings(
         environment="production",
         public_url="https://accounts.example.com",
         trusted_proxies="127.0.0.1",
     )
 
-    async def post(base: str, client: tuple[str, int], **headers: str) -> httpx.Response:
-        transport = httpx.ASGITransport(app=SecurityMiddleware(app, settings), client=client)
-        async with httpx.AsyncClient(transport=transport, base_url=base) as http:
-            return await http.post("/v1/client/sign_ins", data={"password": "x"}, headers=headers)
+    def post(url: str, client: tuple[str, int], **headers: str) -> httpx.Response:
+        return _through_security(settings, "POST", url + "/v1/client/sign_ins", client, **headers)
 
-    proxy, stranger = ("127.0.0.1", 5000), ("203.0.113.9", 5000)
-    plain = asyncio.run(post("http://accounts.example.com", stranger))
+    plain = post("http://accounts.example.com", STRANGER)
     assert plain.status_code == 403 and "location" not in plain.headers
     assert plain.json()["errors"][0]["code"] == "https_required"
     # only a trusted proxy may say the browser used https
-    spoofed = asyncio.run(post("http://x", stranger, **{"X-Forwarded-Proto": "https"}))
-    assert spoofed.status_code == 403
-    proxied = asyncio.run(post("http://x", proxy, **{"X-Forwarded-Proto": "https"}))
+    assert post("http://x", STRANGER, **{"X-Forwarded-Proto": "https"}).status_code == 403
+    proxied = post("http://x", PROXY, **{"X-Forwarded-Proto": "https"})
     assert proxied.status_code == 200 and proxied.text == "ok"
-    downgraded = asyncio.run(post("https://x", proxy, **{"X-Forwarded-Proto": "http"}))
-    assert downgraded.status_code == 403
-    assert asyncio.run(post("https://accounts.example.com", stranger)).status_code == 200
+    assert post("https://x", PROXY, **{"X-Forwarded-Proto": "http"}).status_code == 403
+    assert post("https://accounts.example.com", STRANGER).status_code == 200
 
 
 # -- no debug surface (checklist 64, 68) ------------------------------------------------
