@@ -15,8 +15,8 @@ import os
 import statistics
 import sys
 
-from benchmarks.http_servers import _free_port
-from benchmarks.wsgi_bench import bearer_request, paired_rps, serve, session_token
+from benchmarks.http_servers import _free_port, serve
+from benchmarks.wsgi_bench import bearer_request, paired_rps, session_token
 from threshold.core.keys import generate_signing_key
 
 __all__ = ["STACKS", "run_asgi_middleware"]

@@ -34,7 +34,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from benchmarks.http_servers import ROOT, _free_port, _process
+from benchmarks.http_servers import ROOT, _free_port, serve
 from threshold.services.admin_users import USER_ORDER_FIELDS
 from threshold.store.db import Database
 from threshold.store.repositories.admin import (
@@ -311,7 +311,7 @@ def _grow_and_measure(store: Store, sizes: tuple[int, ...], tmp: Path) -> dict[i
             served = {**env, "THRESHOLD_DATABASE_URL": url}
             served["THRESHOLD_PUBLIC_URL"] = bases[size] = f"http://127.0.0.1:{port}"
             args = [threshold, "serve", "--port", str(port)]
-            stack.enter_context(_process(args, port, served, probe="/.well-known/jwks.json"))
+            stack.enter_context(serve(args, port, served, probe="/.well-known/jwks.json"))
         out: dict[int, dict[str, Any]] = dict(_measure(bases, env["THRESHOLD_SECRET_KEY"], people))
     for size, url in urls.items():
         plan = asyncio.run(_search_plan(_async_url(url), _needle(people.emails[size // 2])))

@@ -9,6 +9,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -19,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from benchmarks._timing import http_rps, per_call_us
 from threshold.core.keys import generate_signing_key
 
-__all__ = ["run_server"]
+__all__ = ["BenchServer", "run_server", "serve", "threshold_server"]
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,7 +34,10 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def _process(args: list[str], port: int, env: dict[str, str], probe: str = "/") -> Iterator[None]:
+def serve(
+    args: list[str], port: int, env: dict[str, str], probe: str = "/"
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a server process until it answers ``probe``; stop it on exit."""
     proc = subprocess.Popen(
         args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -44,7 +48,7 @@ def _process(args: list[str], port: int, env: dict[str, str], probe: str = "/") 
                 httpx.get(f"http://127.0.0.1:{port}{probe}")
                 break
             time.sleep(0.1)
-        yield
+        yield proc
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -57,6 +61,55 @@ def _form(path: str, body: str, cookie: str = "") -> bytes:
         "Content-Type: application/x-www-form-urlencoded\r\n"
         f"Content-Length: {len(body)}\r\n\r\n{body}"
     ).encode()
+
+
+BENCH_EMAIL = "bench+clerk_test@example.com"
+BENCH_PASSWORD = "correct horse battery staple"
+SIGN_IN_FORM = "identifier=bench%2Bclerk_test%40example.com&password=correct+horse+battery+staple"
+"""``POST /v1/client/sign_ins`` as a form, for the user :func:`threshold_server` signs up."""
+
+
+@dataclass(frozen=True)
+class BenchServer:
+    """A running ``threshold serve`` with one signed-up user."""
+
+    port: int
+    session_id: str
+    client_cookie: str
+    """``__client=...``: the user's browser."""
+
+
+@contextlib.contextmanager
+def threshold_server(tmp: str) -> Iterator[BenchServer]:
+    """``threshold serve`` (one worker, SQLite in ``tmp``, limits out of the way) with
+    :data:`BENCH_EMAIL` signed up through the Frontend API (test mode, code 424242)."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("THRESHOLD_")}
+    env.update(
+        THRESHOLD_DATABASE_URL=f"sqlite:///{Path(tmp) / 'threshold.db'}",
+        THRESHOLD_DATA_DIR=tmp,
+        THRESHOLD_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        THRESHOLD_IP_ATTEMPTS_PER_MINUTE="1000000",
+        THRESHOLD_IDENTIFIER_ATTEMPTS_PER_MINUTE="1000000",
+    )
+    threshold = str(Path(sys.executable).with_name("threshold"))
+    subprocess.run([threshold, "migrate"], env=env, check=True, capture_output=True, cwd=ROOT)
+    args = [threshold, "serve", "--port", str(port)]
+    with (
+        serve(args, port, env, probe="/.well-known/jwks.json"),
+        httpx.Client(base_url=f"http://127.0.0.1:{port}") as http,
+    ):
+        body = {"email_address": BENCH_EMAIL, "password": BENCH_PASSWORD}
+        sign_up = http.post("/v1/client/sign_ups", data=body).json()["response"]["id"]
+        http.post(
+            f"/v1/client/sign_ups/{sign_up}/prepare_verification", data={"strategy": "email_code"}
+        )
+        done = http.post(
+            f"/v1/client/sign_ups/{sign_up}/attempt_verification", data={"code": "424242"}
+        ).json()
+        assert done["response"]["status"] == "complete", done
+        sid = done["client"]["last_active_session_id"]
+        yield BenchServer(port, sid, f"__client={http.cookies['__client']}")
 
 
 def run_server(seconds: float = 3.0) -> dict[str, float]:
@@ -75,47 +128,13 @@ def run_server(seconds: float = 3.0) -> dict[str, float]:
         lambda i: argon.verify(digest, "correct horse battery staple"), 20, rounds=3
     )
 
-    with tempfile.TemporaryDirectory() as tmp:
-        port = _free_port()
-        db = Path(tmp) / "bench.db"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("THRESHOLD_")}
-        env.update(
-            THRESHOLD_DATABASE_URL=f"sqlite:///{db}",
-            THRESHOLD_DATA_DIR=tmp,
-            THRESHOLD_PUBLIC_URL=f"http://127.0.0.1:{port}",
-            THRESHOLD_IP_ATTEMPTS_PER_MINUTE="1000000",
-            THRESHOLD_IDENTIFIER_ATTEMPTS_PER_MINUTE="1000000",
-        )
-        threshold = str(Path(sys.executable).with_name("threshold"))
-        subprocess.run([threshold, "migrate"], env=env, check=True, capture_output=True, cwd=ROOT)
-        with _process(
-            [threshold, "serve", "--port", str(port)], port, env, probe="/.well-known/jwks.json"
-        ):
-            base = f"http://127.0.0.1:{port}"
-            email, password = "bench+clerk_test@example.com", "correct horse battery staple"
-            with httpx.Client(base_url=base) as http:
-                sua = http.post(
-                    "/v1/client/sign_ups", data={"email_address": email, "password": password}
-                ).json()
-                sua_id = sua["response"]["id"]
-                http.post(
-                    f"/v1/client/sign_ups/{sua_id}/prepare_verification",
-                    data={"strategy": "email_code"},
-                )
-                done = http.post(
-                    f"/v1/client/sign_ups/{sua_id}/attempt_verification", data={"code": "424242"}
-                ).json()
-                sid = done["client"]["last_active_session_id"]
-                cookie = f"__client={http.cookies['__client']}"
-            mint = _form(f"/v1/client/sessions/{sid}/tokens", "", cookie)
-            http_rps(port, mint, seconds=0.5)
-            results["mint_rps"] = http_rps(port, mint, seconds=seconds, connections=8)
-            sign_in = _form(
-                "/v1/client/sign_ins",
-                f"identifier=bench%2Bclerk_test%40example.com&password="
-                f"{password.replace(' ', '+')}",
-            )
-            results["sign_in_rps"] = http_rps(port, sign_in, seconds=seconds, connections=4)
+    with tempfile.TemporaryDirectory() as tmp, threshold_server(tmp) as server:
+        port = server.port
+        mint = _form(f"/v1/client/sessions/{server.session_id}/tokens", "", server.client_cookie)
+        http_rps(port, mint, seconds=0.5)
+        results["mint_rps"] = http_rps(port, mint, seconds=seconds, connections=8)
+        sign_in = _form("/v1/client/sign_ins", SIGN_IN_FORM)
+        results["sign_in_rps"] = http_rps(port, sign_in, seconds=seconds, connections=4)
     results["mint_ratio"] = results["mint_rps"] / results["raw_sign_per_s"]
     results["sign_in_ratio"] = results["sign_in_rps"] / results["raw_argon2_per_s"]
     return results

@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,16 +30,24 @@ from pathlib import Path
 import httpx
 
 from benchmarks._timing import http_rps
-from benchmarks.http_servers import _form, _free_port
-from benchmarks.wsgi_bench import bearer_request, serve, session_token
+from benchmarks.http_servers import (
+    BENCH_EMAIL,
+    BENCH_PASSWORD,
+    SIGN_IN_FORM,
+    _form,
+    _free_port,
+    serve,
+    threshold_server,
+)
+from benchmarks.wsgi_bench import bearer_request, session_token
 from threshold.core.keys import generate_signing_key
 from threshold.core.passwords import PasswordHasher
 
 __all__ = ["PASSWORD", "markdown_peer", "run_peer"]
 
 ROOT = Path(__file__).resolve().parents[1]
-PASSWORD = "correct horse battery staple"
-_EMAIL = "bench+clerk_test@example.com"
+PASSWORD = BENCH_PASSWORD
+_EMAIL = BENCH_EMAIL
 _SIGN_IN_CONNECTIONS = 4
 _ROUTE_CONNECTIONS = 16
 
@@ -117,36 +124,8 @@ def _peer_server(tmp: str) -> Iterator[tuple[int, bytes, bytes]]:
 @contextlib.contextmanager
 def _threshold_server(tmp: str) -> Iterator[tuple[int, bytes]]:
     """``threshold serve`` on SQLite with one signed-up user: port, sign-in request."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("THRESHOLD_")}
-    env.update(
-        THRESHOLD_DATABASE_URL=f"sqlite:///{Path(tmp) / 'threshold.db'}",
-        THRESHOLD_DATA_DIR=tmp,
-        THRESHOLD_PUBLIC_URL=f"http://127.0.0.1:{port}",
-        THRESHOLD_IP_ATTEMPTS_PER_MINUTE="1000000",
-        THRESHOLD_IDENTIFIER_ATTEMPTS_PER_MINUTE="1000000",
-    )
-    threshold = str(Path(sys.executable).with_name("threshold"))
-    subprocess.run([threshold, "migrate"], env=env, check=True, capture_output=True, cwd=ROOT)
-    args = [threshold, "serve", "--port", str(port)]
-    with (
-        serve(args, port, env, probe="/.well-known/jwks.json"),
-        httpx.Client(base_url=f"http://127.0.0.1:{port}") as http,
-    ):
-        sign_up = http.post(
-            "/v1/client/sign_ups", data={"email_address": _EMAIL, "password": PASSWORD}
-        ).json()["response"]["id"]
-        http.post(
-            f"/v1/client/sign_ups/{sign_up}/prepare_verification", data={"strategy": "email_code"}
-        )
-        done = http.post(
-            f"/v1/client/sign_ups/{sign_up}/attempt_verification", data={"code": "424242"}
-        ).json()
-        assert done["response"]["status"] == "complete", done
-        form = f"identifier={_EMAIL.replace('+', '%2B').replace('@', '%40')}&password=" + (
-            PASSWORD.replace(" ", "+")
-        )
-        yield port, _form("/v1/client/sign_ins", form)
+    with threshold_server(tmp) as server:
+        yield server.port, _form("/v1/client/sign_ins", SIGN_IN_FORM)
 
 
 def _take_turns(

@@ -15,13 +15,10 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
-
 from benchmarks._timing import http_rps
-from benchmarks.http_servers import _free_port
+from benchmarks.http_servers import _free_port, serve
 from threshold.core.jwt import encode_rs256
 from threshold.core.keys import SigningKey, generate_signing_key
 from threshold.core.tokens import CAT_SESSION, session_claims
@@ -62,27 +59,6 @@ def bearer_request(token: str, path: str = "/") -> bytes:
         f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
         "Accept: application/json\r\n\r\n"
     ).encode()
-
-
-@contextlib.contextmanager
-def serve(
-    args: list[str], port: int, env: dict[str, str], probe: str = "/"
-) -> Iterator[subprocess.Popen[bytes]]:
-    """Run a server process until it answers ``probe``; stop it on exit."""
-    proc = subprocess.Popen(
-        args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                httpx.get(f"http://127.0.0.1:{port}{probe}")
-                break
-            time.sleep(0.1)
-        yield proc
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _cpu_seconds(pid: int) -> float:
