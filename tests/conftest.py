@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support import LiveServer, Mailbox, postgres_database, run_live_server, smtp_server
+from tests.support import (
+    LiveServer,
+    Mailbox,
+    postgres_database,
+    require_postgres,
+    run_live_server,
+    smtp_server,
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -34,10 +40,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield None
         return
-    if request.config.getoption("--no-postgres"):
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL runs are required in CI")
-        pytest.skip("--no-postgres")
+    require_postgres(request.config)
     with postgres_database() as url:
         yield url
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import os
 import re
 import socket
 import subprocess
@@ -18,6 +19,7 @@ from email.message import Message
 from pathlib import Path
 from typing import Any
 
+import pytest
 import uvicorn
 from aiosmtpd.controller import Controller
 
@@ -33,6 +35,7 @@ __all__ = [
     "free_port",
     "postgres_database",
     "python_output",
+    "require_postgres",
     "run_live_server",
     "sql",
 ]
@@ -210,6 +213,14 @@ def run_live_server(
         thread.join(timeout=10)
 
 
+def require_postgres(config: pytest.Config) -> None:
+    """Let ``--no-postgres`` skip a PostgreSQL run, outside CI only (CI fails instead)."""
+    if config.getoption("--no-postgres"):
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL runs are required in CI")
+        pytest.skip("--no-postgres")
+
+
 def python_output(code: str, stdin: str = "") -> str:
     """What ``python -c code`` prints, in a fresh interpreter of this environment.
 
@@ -234,13 +245,16 @@ def run(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
-def sql(server: LiveServer, statement: str, **params: Any) -> list[Any]:
-    """Run one SQL statement against the server's database with a private engine."""
+def sql(server: LiveServer | str, statement: str, **params: Any) -> list[Any]:
+    """Run one SQL statement against a server's database (or a database URL) with a
+    private engine."""
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
+    url = server if isinstance(server, str) else server.settings.resolved_database_url
+
     async def go() -> list[Any]:
-        engine = create_async_engine(server.settings.resolved_database_url)
+        engine = create_async_engine(url)
         try:
             async with engine.begin() as conn:
                 result = await conn.execute(text(statement), params)

@@ -6,7 +6,6 @@ tests share one per module and keep their data apart with unique addresses.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -14,7 +13,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support import LiveServer, postgres_database, run_live_server, smtp_server
+from tests.support import (
+    LiveServer,
+    postgres_database,
+    require_postgres,
+    run_live_server,
+    smtp_server,
+)
 
 PASSWORD = "correct horse battery staple"
 
@@ -30,10 +35,7 @@ def server(
             with run_live_server(tmp, mailbox=box) as live:
                 yield live
             return
-        if request.config.getoption("--no-postgres"):
-            if os.environ.get("CI"):
-                pytest.fail("PostgreSQL runs are required in CI")
-            pytest.skip("--no-postgres")
+        require_postgres(request.config)
         with (
             postgres_database() as url,
             run_live_server(tmp, database_url=url, mailbox=box) as live,

@@ -10,7 +10,6 @@ keep SQLite's index in step are exercised through the API.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -22,7 +21,7 @@ from alembic import command
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tests.backend_api.conftest import Api, unique_email
-from tests.support import postgres_database
+from tests.support import postgres_database, require_postgres
 from threshold.core.ids import new_id
 from threshold.services.admin_users import USER_ORDER_FIELDS
 from threshold.store.db import Database
@@ -108,10 +107,7 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'search.db'}"
         return
-    if request.config.getoption("--no-postgres"):
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL runs are required in CI")
-        pytest.skip("--no-postgres")
+    require_postgres(request.config)
     with postgres_database() as url:
         yield url
 
@@ -121,10 +117,8 @@ def loaded(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """A database of N_USERS users (loaded at 0001, then migrated) and its user rows."""
-    if request.param == "postgres" and request.config.getoption("--no-postgres"):
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL runs are required in CI")
-        pytest.skip("--no-postgres")
+    if request.param == "postgres":
+        require_postgres(request.config)
     user_rows, email_rows = _rows()
 
     async def load(conn: AsyncConnection) -> None:

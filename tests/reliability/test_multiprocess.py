@@ -26,10 +26,8 @@ from typing import Any
 import httpx
 import pytest
 import redis
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.support import free_port, postgres_database
+from tests.support import free_port, postgres_database, require_postgres, sql
 from threshold.core.errors import RateLimitedError
 from threshold.core.jwt import check_time_claims, verify_rs256
 from threshold.core.tokens import check_session_shape
@@ -52,10 +50,7 @@ Json = dict[str, Any]
 @pytest.fixture
 def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh, migrated database on the local PostgreSQL server (dropped afterwards)."""
-    if request.config.getoption("--no-postgres"):
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL runs are required in CI")
-        pytest.skip("--no-postgres")
+    require_postgres(request.config)
     with postgres_database() as url:
         upgrade(url)
         yield url
@@ -139,21 +134,6 @@ def _wait_until_ready(proc: subprocess.Popen[bytes], port: int, log: Path) -> No
                 return
         time.sleep(0.1)
     raise AssertionError(f"threshold serve did not start:\n{log.read_text()[-3000:]}")
-
-
-def sql(database_url: str, statement: str, **params: object) -> list[Any]:
-    """One statement on the shared database, through a private engine."""
-
-    async def go() -> list[Any]:
-        engine = create_async_engine(database_url)
-        try:
-            async with engine.begin() as conn:
-                result = await conn.execute(text(statement), params)
-                return list(result.all()) if result.returns_rows else []
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(go())
 
 
 def private_network() -> str:
