@@ -10,13 +10,10 @@ so the same few microseconds of middleware weigh more there.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import statistics
 import sys
 
-from benchmarks.http_servers import _free_port, serve
-from benchmarks.wsgi_bench import bearer_request, paired_rps, session_token
+from benchmarks.wsgi_bench import bearer_request, measure_pair, session_token
 from threshold.core.keys import generate_signing_key
 
 __all__ = ["STACKS", "run_asgi_middleware"]
@@ -37,21 +34,12 @@ def run_asgi_middleware(seconds: float = 3.0) -> dict[str, float]:
     results: dict[str, float] = {}
     for kind in ("starlette", "fastapi"):
         for stack in STACKS:
-            servers: dict[str, tuple[int, int]] = {}
-            with contextlib.ExitStack() as processes:
-                for mode in ("plain", "protected"):
-                    port = _free_port()
-                    args = [sys.executable, "-m", "benchmarks.apps", kind, mode, str(port), stack]
-                    servers[mode] = (port, processes.enter_context(serve(args, port, env)).pid)
-                measured = paired_rps(servers, request, seconds)
-            share = seconds / len(measured["plain"])
+
+            def command(mode: str, port: int, kind: str = kind, stack: str = stack) -> list[str]:
+                return [sys.executable, "-m", "benchmarks.apps", kind, mode, str(port), stack]
+
             name = f"{kind}_{stack}"
-            for mode, runs in measured.items():
-                results[f"{name}_{mode}_rps"] = statistics.fmean(rps for rps, _ in runs)
-                served = sum(rps * share for rps, _ in runs)
-                results[f"{name}_{mode}_cpu_us"] = sum(cpu for _, cpu in runs) / served * 1e6
-            pairs = zip(measured["plain"], measured["protected"], strict=True)
-            results[f"{name}_ratio"] = statistics.median(p[0] / u[0] for u, p in pairs)
+            results.update(measure_pair(name, command, request, env, seconds))
             results[f"{name}_overhead_us"] = (
                 results[f"{name}_protected_cpu_us"] - results[f"{name}_plain_cpu_us"]
             )

@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks._timing import http_rps
@@ -27,6 +28,7 @@ __all__ = [
     "TARGET",
     "bearer_request",
     "markdown_wsgi",
+    "measure_pair",
     "paired_rps",
     "run_wsgi_middleware",
     "serve",
@@ -92,6 +94,34 @@ def paired_rps(
     return measured
 
 
+def measure_pair(
+    name: str,
+    command: Callable[[str, int], list[str]],
+    request: bytes,
+    env: dict[str, str],
+    seconds: float,
+) -> dict[str, float]:
+    """Serve ``command(mode, port)`` for ``plain`` and ``protected`` at once and measure
+    them in turns: ``{name}_{mode}_rps`` (mean), ``{name}_{mode}_cpu_us`` (server CPU per
+    request over the run) and ``{name}_ratio`` (the median of the rounds' ratios)."""
+    servers: dict[str, tuple[int, int]] = {}
+    with contextlib.ExitStack() as stack:
+        for mode in ("plain", "protected"):
+            port = _free_port()
+            proc = stack.enter_context(serve(command(mode, port), port, env))
+            servers[mode] = (port, proc.pid)
+        measured = paired_rps(servers, request, seconds)
+    share = seconds / len(measured["plain"])
+    results: dict[str, float] = {}
+    for mode, runs in measured.items():
+        results[f"{name}_{mode}_rps"] = statistics.fmean(rps for rps, _ in runs)
+        served = sum(rps * share for rps, _ in runs)
+        results[f"{name}_{mode}_cpu_us"] = sum(cpu for _, cpu in runs) / served * 1e6
+    pairs = zip(measured["plain"], measured["protected"], strict=True)
+    results[f"{name}_ratio"] = statistics.median(p[0] / u[0] for u, p in pairs)
+    return results
+
+
 def _app_cpu_us(kind: str, mode: str, env: dict[str, str]) -> float:
     """``benchmarks.wsgi_apps.cpu_per_call`` in a fresh process (Django configures once)."""
     timed = subprocess.run(
@@ -126,20 +156,11 @@ def run_wsgi_middleware(seconds: float = 3.0) -> dict[str, float]:
     for kind in ("flask", "django"):
         for mode in ("plain", "protected"):
             results[f"{kind}_{mode}_app_us"] = _app_cpu_us(kind, mode, env)
-        servers: dict[str, tuple[int, int]] = {}
-        with contextlib.ExitStack() as stack:
-            for mode in ("plain", "protected"):
-                port = _free_port()
-                args = [sys.executable, "-m", "benchmarks.wsgi_apps", kind, mode, str(port)]
-                servers[mode] = (port, stack.enter_context(serve(args, port, env)).pid)
-            measured = paired_rps(servers, request, seconds)
-        share = seconds / len(measured["plain"])
-        for mode, runs in measured.items():
-            results[f"{kind}_{mode}_rps"] = statistics.fmean(rps for rps, _ in runs)
-            served = sum(rps * share for rps, _ in runs)
-            results[f"{kind}_{mode}_cpu_us"] = sum(cpu for _, cpu in runs) / served * 1e6
-        pairs = zip(measured["plain"], measured["protected"], strict=True)
-        results[f"{kind}_ratio"] = statistics.median(p[0] / u[0] for u, p in pairs)
+
+        def command(mode: str, port: int, kind: str = kind) -> list[str]:
+            return [sys.executable, "-m", "benchmarks.wsgi_apps", kind, mode, str(port)]
+
+        results.update(measure_pair(kind, command, request, env, seconds))
         results[f"{kind}_cpu_ratio"] = (
             results[f"{kind}_plain_cpu_us"] / results[f"{kind}_protected_cpu_us"]
         )
