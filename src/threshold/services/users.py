@@ -18,6 +18,7 @@ from threshold.core.ids import new_id
 from threshold.core.passwords import check_password
 from threshold.services.audit import audit
 from threshold.services.context import ServerContext
+from threshold.services.flow import run_flow
 from threshold.store.repositories import EmailRepository, UserRepository
 from threshold.store.repositories._base import Row
 from threshold.store.tables import allowlist_identifiers, blocklist_identifiers
@@ -190,8 +191,6 @@ async def reserve_password_check(ctx: ServerContext, user_id: str) -> None:
     is refused unevaluated, so a burst of parallel guesses gets no more tries than the
     threshold. Raises :class:`AccountLockedError`.
     """
-    from threshold.services.flow import run_flow
-
     async def flow(conn: AsyncConnection) -> int | None:
         users = UserRepository(conn)
         user = await users.get_for_update(user_id)
@@ -212,8 +211,6 @@ async def reserve_password_check(ctx: ServerContext, user_id: str) -> None:
 async def settle_failed_password_check(ctx: ServerContext, user_id: str) -> int | None:
     """After a reserved check failed: lock the account once the count reached the
     threshold. Returns when the lock ends (ms), or None when the account is not locked."""
-    from threshold.services.flow import run_flow
-
     async def flow(conn: AsyncConnection) -> int | None:
         user = await UserRepository(conn).get_for_update(user_id)
         if user is None:
