@@ -191,6 +191,7 @@ async def reserve_password_check(ctx: ServerContext, user_id: str) -> None:
     is refused unevaluated, so a burst of parallel guesses gets no more tries than the
     threshold. Raises :class:`AccountLockedError`.
     """
+
     async def flow(conn: AsyncConnection) -> int | None:
         users = UserRepository(conn)
         user = await users.get_for_update(user_id)
@@ -211,6 +212,7 @@ async def reserve_password_check(ctx: ServerContext, user_id: str) -> None:
 async def settle_failed_password_check(ctx: ServerContext, user_id: str) -> int | None:
     """After a reserved check failed: lock the account once the count reached the
     threshold. Returns when the lock ends (ms), or None when the account is not locked."""
+
     async def flow(conn: AsyncConnection) -> int | None:
         user = await UserRepository(conn).get_for_update(user_id)
         if user is None:
