@@ -35,11 +35,17 @@ __all__ = [
 LIVE = "active"
 
 
-async def load_client(conn: AsyncConnection, token: str | None) -> Row | None:
-    """The live Client whose ``__client`` cookie value is ``token``."""
+def _client_digest(token: str | None) -> str | None:
+    """The stored digest of a ``__client`` cookie value; None for one no Client can have."""
     if not token or len(token) > 200:
         return None
-    return await ClientRepository(conn).by_token_digest(token_digest(token))
+    return token_digest(token)
+
+
+async def load_client(conn: AsyncConnection, token: str | None) -> Row | None:
+    """The live Client whose ``__client`` cookie value is ``token``."""
+    digest = _client_digest(token)
+    return None if digest is None else await ClientRepository(conn).by_token_digest(digest)
 
 
 async def ensure_client(ctx: ServerContext, conn: AsyncConnection, state: ClientState) -> Row:
@@ -192,9 +198,10 @@ async def mint_for_refresh(
     the session with its user's ban flag, and the caller records activity in a separate
     short write only when it is stale, so refreshes never queue on a write lock.
     """
-    if not client_token or len(client_token) > 200:
+    digest = _client_digest(client_token)
+    if digest is None:
         raise SignedOutError()
-    session = await SessionRepository(conn).for_refresh(session_id, token_digest(client_token))
+    session = await SessionRepository(conn).for_refresh(session_id, digest)
     if session is None:
         raise SignedOutError()
     if session["id"] is None:

@@ -37,7 +37,7 @@ from threshold.store.repositories import (
     VerificationRepository,
 )
 from threshold.store.repositories._base import Row
-from threshold.store.tables import invitations, sign_ups
+from threshold.store.tables import invitations
 
 __all__ = [
     "attempt_verification",
@@ -100,12 +100,15 @@ async def _invitation(conn: AsyncConnection, ticket: object, now_ms: int = 0) ->
     return dict(row)
 
 
+def _limits(ctx: ServerContext, state: ClientState) -> tuple[Limit, ...]:
+    """What creating or changing a sign-up counts against (before any hashing)."""
+    return (Limit(f"signup:ip:{state.ip}", ctx.settings.ip_attempts_per_minute),)
+
+
 async def create_sign_up(ctx: ServerContext, state: ClientState, params: Mapping[str, Any]) -> Row:
     """Start a sign-up. The rate limit comes first, then the password is checked and
     hashed before the transaction, so refused requests cost no argon2 work."""
-    await ctx.limiter.hit_all(
-        (Limit(f"signup:ip:{state.ip}", ctx.settings.ip_attempts_per_minute),)
-    )
+    await ctx.limiter.hit_all(_limits(ctx, state))
     email = (
         normalize_email(params.get("email_address"))
         if params.get("email_address") or not params.get("ticket")
@@ -155,15 +158,10 @@ async def create_sign_up(ctx: ServerContext, state: ClientState, params: Mapping
 async def _load(
     conn: AsyncConnection, state: ClientState, sign_up_id: str, *, lock: bool = False
 ) -> Row:
-    """The Client's own sign-up; ``lock`` holds its row to the end of the transaction on
-    PostgreSQL (SQLite writers are serialized already), so a step never acts on an
-    address that a concurrent update is replacing."""
-    if lock and conn.dialect.name == "postgresql":
-        stmt = sa.select(sign_ups).where(sign_ups.c.id == sign_up_id).with_for_update()
-        found = (await conn.execute(stmt)).mappings().first()
-        row = None if found is None else dict(found)
-    else:
-        row = await SignUpRepository(conn).get(sign_up_id)
+    """The Client's own sign-up; ``lock`` holds its row to the end of the transaction, so
+    a step never acts on an address that a concurrent update is replacing."""
+    repo = SignUpRepository(conn)
+    row = await (repo.get_for_update if lock else repo.get)(sign_up_id)
     if row is None or state.client is None or row["client_id"] != state.client["id"]:
         raise NotFoundError("Sign-up not found.", param="sign_up_id")
     return row
@@ -239,8 +237,7 @@ async def update_sign_up(
     }
     if "unsafe_metadata" in params:
         changes["unsafe_metadata"] = _unsafe_metadata(params)
-    limits = (Limit(f"signup:ip:{state.ip}", ctx.settings.ip_attempts_per_minute),)
-    await ctx.limiter.hit_all(limits)  # before the password is hashed
+    await ctx.limiter.hit_all(_limits(ctx, state))  # before the password is hashed
     context = {**changes, **({"email_address": email} if email else {})}
     digest = await _new_digest(ctx, state, sign_up_id, params.get("password"), context)
     if digest is not None:

@@ -32,6 +32,15 @@ class Repository:
         pk = next(iter(self.table.primary_key.columns))
         return await self._one(sa.select(self.table).where(pk == id_))
 
+    async def get_for_update(self, id_: str) -> Row | None:
+        """:meth:`get`, with the row locked to the end of the transaction on PostgreSQL
+        (SQLite writers are serialized already)."""
+        pk = next(iter(self.table.primary_key.columns))
+        stmt = sa.select(self.table).where(pk == id_)
+        if self.conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        return await self._one(stmt)
+
     async def insert(self, **values: Any) -> Row:
         """Insert one row and return it as given."""
         await self.conn.execute(sa.insert(self.table).values(**values))

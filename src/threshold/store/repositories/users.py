@@ -13,13 +13,6 @@ __all__ = ["EmailRepository", "ImageRepository", "UserRepository"]
 class UserRepository(Repository):
     table = users
 
-    async def get_for_update(self, user_id: str) -> Row | None:
-        """The user row, locked for the rest of the transaction on PostgreSQL."""
-        stmt = sa.select(users).where(users.c.id == user_id)
-        if self.conn.dialect.name == "postgresql":
-            stmt = stmt.with_for_update()
-        return await self._one(stmt)
-
     async def touch_search_text(self, user_id: str) -> None:
         """Recompute the lower-cased text that ``query`` searches (names, emails, username)."""
         user = await self.get(user_id)
