@@ -267,6 +267,7 @@ def test_an_abandoned_sign_up_refuses_updates(live_server: LiveServer) -> None:
     sua = _start(browser, "vi@example.com")
     sql(live_server, "UPDATE sign_ups SET abandon_at = 1 WHERE id = :id", id=sua)
     error = _error(_patch(browser, sua, first_name="Vi"), 422)
-    assert error["code"] == "client_state_invalid"
+    assert error["code"] == "sign_up_cannot_be_updated"
     sql(live_server, "UPDATE sign_ups SET status = 'abandoned' WHERE id = :id", id=sua)
-    assert _error(_patch(browser, sua, password=PASSWORD), 422)["code"] == "client_state_invalid"
+    refused = _error(_patch(browser, sua, password=PASSWORD), 422)
+    assert refused["code"] == "sign_up_cannot_be_updated"

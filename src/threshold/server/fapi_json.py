@@ -11,6 +11,7 @@ from threshold.server.wire import public_user_data, session_json, user_json
 from threshold.services.codes import CODE_TTL_SECONDS
 from threshold.services.context import ServerContext
 from threshold.services.sessions import mint_session_token
+from threshold.services.sign_up import as_seen
 from threshold.store.repositories import (
     EmailRepository,
     SessionRepository,
@@ -170,7 +171,7 @@ async def client_json(
             for s in sessions
         ],
         "sign_in": sign_in_json(sign_in),
-        "sign_up": sign_up_json(sign_up),
+        "sign_up": sign_up_json(sign_up and as_seen(sign_up, ctx.now_ms())),
         "last_active_session_id": active,
         "last_authentication_strategy": None,
         "cookie_expires_at": client["updated_at"] + ctx.settings.session_max_age * 1000,

@@ -2,6 +2,11 @@
 
 ``update_sign_up`` (``PATCH /v1/client/sign_ups/{id}``) takes the fields the create takes,
 checked the same way; a new email address voids the codes sent to the old one.
+
+A sign-up still in progress at its ``abandon_at`` (24 hours after it started) is
+``abandoned``, as Clerk calls it: it reads so, the first request that meets it stores
+that status, and every step refuses it with ``sign_up_cannot_be_updated`` before any
+code is sent.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from threshold.store.repositories._base import Row
 from threshold.store.tables import invitations
 
 __all__ = [
+    "as_seen",
     "attempt_verification",
     "create_sign_up",
     "get_sign_up",
@@ -48,6 +54,7 @@ __all__ = [
 ]
 
 _NAME_MAX = 255
+_OPEN = "missing_requirements"
 _POLICY_CONTEXT = ("email_address", "first_name", "last_name")
 """What a new password must not be based on (create uses the same three)."""
 
@@ -167,21 +174,49 @@ async def _load(
     return row
 
 
+def as_seen(row: Row, now_ms: int) -> Row:
+    """The sign-up as the wire shows it: one still in progress past ``abandon_at`` reads
+    ``abandoned``, whether or not a request has stored that yet."""
+    if row["status"] == _OPEN and row["abandon_at"] <= now_ms:
+        return {**row, "status": "abandoned"}
+    return row
+
+
 async def get_sign_up(ctx: ServerContext, state: ClientState, sign_up_id: str) -> Row:
     async def flow(conn: AsyncConnection) -> Row:
-        return await _load(conn, state, sign_up_id)
+        row = await _load(conn, state, sign_up_id)
+        seen = as_seen(row, ctx.now_ms())
+        if seen["status"] != row["status"]:
+            await SignUpRepository(conn).abandon(row["id"], ctx.now_ms())
+        return seen
 
     return await run_flow(ctx, flow, state=state)
+
+
+def _abandoned(ctx: ServerContext, row: Row) -> ValidationError:
+    """Clerk's refusal of a sign-up that reached a terminal state; one that lapsed only
+    now is stored ``abandoned`` after the refused flow rolls back."""
+    error = ValidationError(
+        "This sign-up has expired. Start a new one.",
+        long_message="This sign-up was abandoned and can no longer be changed. Start a new one.",
+        code="sign_up_cannot_be_updated",
+    )
+    if row["status"] == _OPEN:
+        sign_up_id, now = row["id"], ctx.now_ms()
+
+        async def store(conn: AsyncConnection) -> None:
+            await SignUpRepository(conn).abandon(sign_up_id, now)
+
+        error.after_rollback = store
+    return error
 
 
 def _check_open(ctx: ServerContext, row: Row) -> None:
     """Only a sign-up still in progress takes changes."""
     if row["status"] == "complete":
         raise ValidationError("This sign-up is already complete.", code="client_state_invalid")
-    if row["status"] != "missing_requirements" or row["abandon_at"] <= ctx.now_ms():
-        raise ValidationError(
-            "This sign-up was abandoned. Start a new one.", code="client_state_invalid"
-        )
+    if as_seen(row, ctx.now_ms())["status"] != _OPEN:
+        raise _abandoned(ctx, row)
 
 
 def _patched_email(params: Mapping[str, Any]) -> str | None:
@@ -291,7 +326,10 @@ async def prepare_verification(
 
     async def flow(conn: AsyncConnection) -> Row:
         row = await _load(conn, state, sign_up_id, lock=True)
-        if row["status"] != "missing_requirements" or row["email_verified"]:
+        if row["status"] == "complete":
+            return row
+        _check_open(ctx, row)  # nothing is sent for an abandoned sign-up
+        if row["email_verified"]:
             return row
         await issue_code(
             ctx, conn, state, purpose="sign_up", subject_id=row["id"], target=row["email_address"]
@@ -315,6 +353,7 @@ async def attempt_verification(
                 param="code",
                 code="verification_already_verified",
             )
+        _check_open(ctx, row)
         sent = await check_code(ctx, conn, purpose="sign_up", subject_id=row["id"], code=code)
         if sent["target"] != row["email_address"]:
             # Sent to an address the sign-up no longer has (updates void such codes).

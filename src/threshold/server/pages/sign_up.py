@@ -52,8 +52,10 @@ async def _pending(page: Page) -> Row | None:
         return await SignUpRepository(conn).get(client["sign_up_id"])
 
     row = await run_flow(page.ctx, flow, state=page.state)
-    if row is None or row["status"] != "missing_requirements" or row["email_verified"]:
+    if row is None or row["email_verified"]:
         return None
+    if sign_up.as_seen(row, page.ctx.now_ms())["status"] != "missing_requirements":
+        return None  # finished or expired: the form starts a new one
     return row
 
 

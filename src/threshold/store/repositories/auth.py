@@ -17,6 +17,14 @@ class SignInRepository(Repository):
 class SignUpRepository(Repository):
     table = sign_ups
 
+    async def abandon(self, sign_up_id: str, now_ms: int) -> None:
+        """Mark a sign-up still in progress ``abandoned`` (a finished one keeps its status)."""
+        await self.conn.execute(
+            sa.update(sign_ups)
+            .where(sign_ups.c.id == sign_up_id, sign_ups.c.status == "missing_requirements")
+            .values(status="abandoned", updated_at=now_ms)
+        )
+
 
 class VerificationRepository(Repository):
     table = verifications
