@@ -122,3 +122,51 @@ def test_invitation_revoke_expiry_and_bad_input(server: LiveServer, api: Api) ->
     }
     api.error("POST", "/invitations/inv_nope/revoke", 404)
     api.error("GET", "/invitations", 422, params={"order_by": "status"})
+
+
+def _invited_sign_up(server: LiveServer, api: Api, name: str) -> tuple[FapiBrowser, str, str, str]:
+    """An invitation and a sign-up started with its ticket, waiting for a password."""
+    email = unique_email(name)
+    invitation = api.ok("POST", "/invitations", json={"email_address": email, "notify": False})
+    browser = FapiBrowser(server)
+    started = browser.ok("POST", "/v1/client/sign_ups", ticket=_ticket(invitation["url"]))
+    assert started["response"]["status"] == "missing_requirements"
+    assert started["response"]["email_address"] == email
+    return browser, started["response"]["id"], invitation["id"], email
+
+
+def _refused_completion(
+    server: LiveServer, api: Api, browser: FapiBrowser, sua: str, email: str
+) -> None:
+    """Setting the password would complete the sign-up: refused, and nothing is created."""
+    refused = browser.http.post(
+        f"/v1/client/sign_ups/{sua}?_method=PATCH", data={"password": PASSWORD}
+    )
+    assert refused.status_code == 422, refused.text
+    body = refused.json()
+    assert set(body) == {"errors", "clerk_trace_id"}
+    assert body["errors"][0]["code"] == "ticket_invalid"
+    assert api.ok("GET", "/users", params={"email_address": email}) == []
+    assert sql(server, "SELECT status FROM sign_ups WHERE id = :i", i=sua) == [
+        ("missing_requirements",)
+    ]
+    assert browser.client()["sessions"] == []  # type: ignore[index]
+
+
+def test_invitation_revoked_before_completion_refuses_it(server: LiveServer, api: Api) -> None:
+    browser, sua, invitation_id, email = _invited_sign_up(server, api, "late-revoke")
+    api.ok("POST", f"/invitations/{invitation_id}/revoke")
+    _refused_completion(server, api, browser, sua, email)
+    listed = api.ok("GET", "/invitations", params={"query": email})
+    assert [i["status"] for i in listed] == ["revoked"]
+
+
+def test_invitation_expired_or_used_before_completion_refuses_it(
+    server: LiveServer, api: Api
+) -> None:
+    browser, sua, invitation_id, email = _invited_sign_up(server, api, "late-expiry")
+    sql(server, "UPDATE invitations SET expires_at = 1 WHERE id = :i", i=invitation_id)
+    _refused_completion(server, api, browser, sua, email)
+    browser, sua, invitation_id, email = _invited_sign_up(server, api, "late-accept")
+    sql(server, "UPDATE invitations SET status = 'accepted' WHERE id = :i", i=invitation_id)
+    _refused_completion(server, api, browser, sua, email)

@@ -25,6 +25,7 @@ from threshold.core.errors import (
     VerificationExpiredError,
 )
 from threshold.core.ids import new_id
+from threshold.services.admin_tickets import invitation_status
 from threshold.services.codes import check_code, issue_code
 from threshold.services.context import ServerContext
 from threshold.services.flow import ClientState, Limit, run_flow
@@ -42,6 +43,7 @@ from threshold.store.repositories import (
     VerificationRepository,
 )
 from threshold.store.repositories._base import Row
+from threshold.store.repositories.admin import InvitationRepository
 from threshold.store.tables import invitations
 
 __all__ = [
@@ -99,12 +101,31 @@ async def _invitation(conn: AsyncConnection, ticket: object, now_ms: int = 0) ->
         .mappings()
         .first()
     )
-    expired = row is not None and row["expires_at"] is not None and row["expires_at"] <= now_ms
-    if row is None or row["status"] != "pending" or expired:
-        raise ValidationError(
-            "This invitation is invalid or was already used.", param="ticket", code="ticket_invalid"
-        )
+    if row is None or invitation_status(dict(row), now_ms) != "pending":
+        raise _ticket_invalid()
     return dict(row)
+
+
+def _ticket_invalid() -> ValidationError:
+    return ValidationError(
+        "This invitation is invalid or was already used.", param="ticket", code="ticket_invalid"
+    )
+
+
+async def _accept_invitation(ctx: ServerContext, conn: AsyncConnection, invitation_id: str) -> Row:
+    """Accept the sign-up's invitation in the completing transaction, or refuse.
+
+    The ticket was checked when the sign-up took it; since then the invitation may
+    have been revoked, used by another sign-up or expired. Its row stays locked (on
+    PostgreSQL) until the transaction ends, so a concurrent revoke waits for it.
+    """
+    repo = InvitationRepository(conn)
+    row = await repo.get_for_update(invitation_id)
+    now = ctx.now_ms()
+    if row is None or invitation_status(row, now) != "pending":
+        raise _ticket_invalid()
+    await repo.update(invitation_id, status="accepted", updated_at=now)
+    return row
 
 
 def _limits(ctx: ServerContext, state: ClientState) -> tuple[Limit, ...]:
@@ -376,10 +397,8 @@ async def _maybe_complete(
         return row
     public_metadata: dict[str, Any] = {}
     if row["invitation_id"]:
-        found = await conn.execute(
-            sa.select(invitations.c.public_metadata).where(invitations.c.id == row["invitation_id"])
-        )
-        public_metadata = found.scalar_one_or_none() or {}
+        invitation = await _accept_invitation(ctx, conn, row["invitation_id"])
+        public_metadata = invitation["public_metadata"] or {}
     user = await create_user(
         ctx,
         conn,
@@ -392,12 +411,6 @@ async def _maybe_complete(
         unsafe_metadata=row["unsafe_metadata"] or {},
         public_metadata=public_metadata,
     )
-    if row["invitation_id"]:
-        await conn.execute(
-            sa.update(invitations)
-            .where(invitations.c.id == row["invitation_id"])
-            .values(status="accepted", updated_at=ctx.now_ms())
-        )
     session = await create_session(ctx, conn, state, user)
     changes = {
         "status": "complete",
