@@ -98,10 +98,12 @@ class Mailbox:
 
 
 @contextmanager
-def smtp_server() -> Iterator[Mailbox]:
+def smtp_server(**smtp_parameters: Any) -> Iterator[Mailbox]:
+    """An aiosmtpd server on 127.0.0.1; ``smtp_parameters`` go to the controller
+    (``ssl_context`` for implicit TLS, ``tls_context`` and ``require_starttls``)."""
     box = Mailbox()
     box.port = free_port()
-    controller = Controller(_Handler(box), hostname="127.0.0.1", port=box.port)
+    controller = Controller(_Handler(box), hostname="127.0.0.1", port=box.port, **smtp_parameters)
     controller.start()
     try:
         yield box
