@@ -9,6 +9,8 @@ become their responses.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from threshold.sdk._asgi_actions import (
     ASGIApp,
     Message,
@@ -33,31 +35,58 @@ def request_from_scope(scope: Scope) -> RequestInfo:
     """The SDK's view of an ASGI ``http``/``websocket`` scope."""
     headers: dict[str, str] = {}
     for raw_name, raw_value in scope.get("headers", ()):
-        name = raw_name.decode("latin-1").lower()
-        value = raw_value.decode("latin-1")
-        if name in headers:
-            headers[name] += ("; " if name == "cookie" else ", ") + value
-        else:
-            headers[name] = value
+        _add_header(headers, raw_name.decode("latin-1").lower(), raw_value.decode("latin-1"))
     host = headers.get("host")
     if not host:
         server = scope.get("server") or ("localhost", None)
         host = server[0] + (f":{server[1]}" if server[1] not in (None, 80, 443) else "")
-    root_path = scope.get("root_path", "")
-    path = scope.get("path", "/")
-    if root_path and not path.startswith(root_path):
-        path = root_path + path
     scheme = scope.get("scheme", "http")
     return RequestInfo(
         method=scope.get("method", "GET"),
         scheme={"ws": "http", "wss": "https"}.get(scheme) or scheme,
         host=host,
-        path=path,
+        path=_full_path(scope),
         query=scope.get("query_string", b"").decode("latin-1"),
         headers=headers,
         cookies=parse_cookies(headers.get("cookie")),
-        root_path=root_path,
+        root_path=scope.get("root_path", ""),
     )
+
+
+def _add_header(headers: dict[str, str], name: str, value: str) -> None:
+    """Repeated headers are joined as one (cookies with ``; ``, others with ``, ``)."""
+    if name in headers:
+        headers[name] += ("; " if name == "cookie" else ", ") + value
+    else:
+        headers[name] = value
+
+
+def _credentials(scope: Scope) -> tuple[bytes | None, bytes | None]:
+    """The raw ``authorization`` and ``cookie`` headers, repeats joined as
+    :func:`request_from_scope` joins them; nothing else is decoded."""
+    authorization = cookie = None
+    for name, value in scope.get("headers", ()):
+        size = len(name)
+        if size == 13 and name.lower() == b"authorization":
+            authorization = value if authorization is None else authorization + b", " + value
+        elif size == 6 and name.lower() == b"cookie":
+            cookie = value if cookie is None else cookie + b"; " + value
+    return authorization, cookie
+
+
+def _add_cookies(start: Message, cookies: list[str]) -> None:
+    """Append ``Set-Cookie`` headers to an ``http.response.start`` message."""
+    extra = [(b"set-cookie", c.encode("latin-1")) for c in cookies]
+    start["headers"] = [*start.get("headers", ()), *extra]
+
+
+def _full_path(scope: Scope) -> str:
+    """The path including ``root_path`` (servers differ on whether ``path`` has it)."""
+    root_path: str = scope.get("root_path", "")
+    path: str = scope.get("path", "/")
+    if root_path and not path.startswith(root_path):
+        path = root_path + path
+    return path
 
 
 class AuthMiddleware:
@@ -74,52 +103,89 @@ class AuthMiddleware:
         self.sdk = sdk or Authenticator(config)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        kind = scope["type"]
-        if kind not in ("http", "websocket"):
-            await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self._not_http(scope, receive, send)
             return
-        request = request_from_scope(scope)
-        interactive = kind == "http"
-        outcome = await self.sdk.authenticate_async(request, interactive=interactive)
-        state = RequestState(self.sdk, request, outcome)
-        if outcome.response is not None and interactive:
-            await send_response(send, outcome.response, [])
-            return
+        # The usual request (a token seen before, or no credential) is settled from two
+        # headers; the SDK's full view of the request is built only if something asks.
+        outcome = self.sdk.authenticate_known(
+            scope["method"], scope["query_string"], *_credentials(scope)
+        )
+        if outcome is None:
+            state = await self._authenticate(scope, send, interactive=True)
+            if state is None:
+                return
+        else:
+            # Reads a copy: apps change the scope as they route (root_path under a mount),
+            # and the state in it would otherwise make a cycle with this function.
+            source = dict(scope)
+            state = RequestState(self.sdk, lambda: request_from_scope(source), outcome)
         scope["threshold"] = state
         token = bind_state(state)
         try:
-            if interactive:
-                await self._http(state, scope, receive, send)
-            else:
-                await self.app(scope, receive, send)
+            if "/_threshold/" in scope["path"] and await self._own_route(
+                state, scope, receive, send
+            ):
+                return
+            started = False
+
+            def send_with_cookies(message: Message) -> Awaitable[None]:
+                nonlocal started
+                if not started and message["type"] == "http.response.start":
+                    started = True
+                    if state.response_cookies:
+                        _add_cookies(message, state.response_cookies)
+                return send(message)
+
+            try:
+                await self.app(scope, receive, send_with_cookies)
+            except Exception as exc:
+                reply = interrupt_response(exc, state.request) if is_interrupt(exc) else None
+                if reply is None or started:
+                    raise
+                await send_response(send, reply, state.response_cookies)
         finally:
             reset_state(token)
+            state.finish()
 
-    async def _http(self, state: RequestState, scope: Scope, receive: Receive, send: Send) -> None:
-        request = state.request
-        if request.path.startswith(request.root_path + "/_threshold/"):
-            if request.path == request.root_path + SCRIPT_PATH:
-                await send_response(send, script_response(), [])
-                return
-            action_id = self.sdk.actions.route(request.path, request.root_path)
-            if action_id is not None:
-                await handle_action(state, action_id, scope, receive, send)
-                return
-        started = False
-
-        async def send_with_cookies(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                if state.response_cookies:
-                    extra = [(b"set-cookie", c.encode("latin-1")) for c in state.response_cookies]
-                    message["headers"] = [*message.get("headers", ()), *extra]
-            await send(message)
-
+    async def _not_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Websockets are authenticated (no redirects or cookies); lifespan passes through."""
+        if scope["type"] != "websocket":
+            await self.app(scope, receive, send)
+            return
+        state = await self._authenticate(scope, send, interactive=False)
+        assert state is not None
+        scope["threshold"] = state
+        token = bind_state(state)
         try:
-            await self.app(scope, receive, send_with_cookies)
-        except Exception as exc:
-            reply = interrupt_response(exc, request) if is_interrupt(exc) else None
-            if reply is None or started:
-                raise
-            await send_response(send, reply, state.response_cookies)
+            await self.app(scope, receive, send)
+        finally:
+            reset_state(token)
+            state.finish()
+
+    async def _authenticate(
+        self, scope: Scope, send: Send, *, interactive: bool
+    ) -> RequestState | None:
+        """The full rules (handshakes, renewals, JWKS refreshes); None when they answered
+        the request themselves."""
+        request = request_from_scope(scope)
+        outcome = await self.sdk.authenticate_async(request, interactive=interactive)
+        if outcome.response is not None and interactive:
+            await send_response(send, outcome.response, [])
+            return None
+        return RequestState(self.sdk, request, outcome)
+
+    async def _own_route(
+        self, state: RequestState, scope: Scope, receive: Receive, send: Send
+    ) -> bool:
+        """Serve the action script and server actions; False for any other path."""
+        root_path: str = scope.get("root_path", "")
+        path = _full_path(scope)
+        if path == root_path + SCRIPT_PATH:
+            await send_response(send, script_response(), [])
+            return True
+        action_id = self.sdk.actions.route(path, root_path)
+        if action_id is None:
+            return False
+        await handle_action(state, action_id, scope, receive, send)
+        return True

@@ -115,8 +115,11 @@ def early_response(
 class _Bound(Iterable[bytes]):
     """The app's body; closing it closes the app's and unbinds the request state."""
 
-    def __init__(self, body: Iterable[bytes], token: Token[RequestState | None]) -> None:
+    def __init__(
+        self, body: Iterable[bytes], state: RequestState, token: Token[RequestState | None]
+    ) -> None:
         self._body = body
+        self._state = state
         self._token = token
 
     def __iter__(self) -> Iterator[bytes]:
@@ -128,7 +131,12 @@ class _Bound(Iterable[bytes]):
             if close is not None:
                 close()
         finally:
-            reset_state(self._token)
+            _unbind(self._state, self._token)
+
+
+def _unbind(state: RequestState, token: Token[RequestState | None]) -> None:
+    reset_state(token)
+    state.finish()
 
 
 class AuthMiddleware:
@@ -145,29 +153,45 @@ class AuthMiddleware:
         self.sdk = sdk or Authenticator(config)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        request = request_from_environ(environ)
-        outcome = self.sdk.authenticate_sync(request)
-        if outcome.response is not None:
-            return early_response(start_response, outcome.response, [])
-        if request.path == request.root_path + SCRIPT_PATH:
+        sdk = self.sdk
+        # The usual request (a token seen before, or no credential) is settled from two
+        # headers; the SDK's full view of the request is built only if something asks.
+        outcome = sdk.authenticate_known(
+            environ.get("REQUEST_METHOD", "GET"),
+            environ.get("QUERY_STRING", ""),
+            environ.get("HTTP_AUTHORIZATION"),
+            environ.get("HTTP_COOKIE"),
+        )
+        if outcome is None:
+            request = request_from_environ(environ)
+            outcome = sdk.authenticate_sync(request)
+            if outcome.response is not None:
+                return early_response(start_response, outcome.response, [])
+            state = RequestState(sdk, request, outcome)
+        else:
+            # Reads a copy: the app may change the environ, and the state in it would
+            # otherwise make a cycle with this function.
+            source = environ.copy()
+            state = RequestState(sdk, lambda: request_from_environ(source), outcome)
+        if environ.get("PATH_INFO") == SCRIPT_PATH:
             return early_response(start_response, script_response(), [])
-        state = RequestState(self.sdk, request, outcome)
         environ["threshold"] = state
         token = bind_state(state)
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            extra = [("Set-Cookie", c) for c in state.response_cookies]
-            return start_response(status, [*headers, *extra], exc_info)
+            if state.response_cookies:
+                headers = [*headers, *(("Set-Cookie", c) for c in state.response_cookies)]
+            return start_response(status, headers, exc_info)
 
         try:
             body = self.app(environ, start)
         except Exception as exc:
-            reply = interrupt_response(exc, request) if is_interrupt(exc) else None
-            reset_state(token)
+            reply = interrupt_response(exc, state.request) if is_interrupt(exc) else None
+            _unbind(state, token)
             if reply is None:
                 raise
             return early_response(start_response, reply, state.response_cookies)
         except BaseException:
-            reset_state(token)
+            _unbind(state, token)
             raise
-        return _Bound(body, token)
+        return _Bound(body, state, token)

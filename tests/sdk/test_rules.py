@@ -9,6 +9,7 @@ import pytest
 
 from tests.sdk.fake_api import FakeApi
 from threshold import Authenticator, SdkConfig
+from threshold.core.clock import FrozenClock
 from threshold.sdk._rules import bearer_token
 from threshold.sdk.http import RequestInfo
 from threshold.sdk.outcome import AuthOutcome
@@ -236,3 +237,41 @@ async def test_async_driver_renews_and_fetches_keys(
     assert fake_api.count("POST", "/v1/sessions/sess_1/tokens") == 1
     first = await sdk.authenticate_async(req(cookies={"__client_uat": "5"}))
     assert first.response is not None
+
+
+def test_the_shortcut_settles_known_tokens_and_no_credential(
+    fake_api: FakeApi, config: SdkConfig
+) -> None:
+    clock = FrozenClock()
+    sdk = Authenticator(config, clock=clock)
+    good = fake_api.mint()
+    bearer = f"Bearer {good}"
+    assert sdk.authenticate_known("GET", "", bearer, None) is None  # not verified yet
+    assert sdk.authenticate_known("GET", "", None, None) == AuthOutcome(
+        None, None, "session-token-missing"
+    )
+    full = run(sdk, req(headers={**FETCH, "authorization": bearer}))
+    assert full.claims is not None
+    assert sdk.authenticate_known("GET", "", bearer, None) == full
+    assert sdk.authenticate_known("POST", b"", bearer.encode(), None) == full  # ASGI's bytes
+    # A handshake nonce needs the whole request; a cookie older than __client_uat too.
+    nonce = "__clerk_handshake_nonce=n1"
+    assert sdk.authenticate_known("GET", nonce, bearer, None) is None
+    stale = f"__session={good}; __client_uat={int(clock.now()) + 10}"
+    assert sdk.authenticate_known("GET", "", None, stale) is None
+    # Past its expiry (plus the allowed skew) the shortcut forgets it: the rules decide.
+    clock.advance(60 + config.clock_skew + 1)
+    assert sdk.authenticate_known("GET", "", bearer, None) is None
+    assert run(sdk, req(headers={**FETCH, "authorization": bearer})).reason == "token-expired"
+
+
+def test_the_shortcut_answers_long_headers_without_remembering_them(
+    fake_api: FakeApi, sdk: Authenticator
+) -> None:
+    good = fake_api.mint()
+    run(sdk, req(headers={**FETCH, "authorization": f"Bearer {good}"}))
+    cookie = f"__session={good}; other={'x' * 9000}"
+    outcome = sdk.authenticate_known("GET", "", None, cookie)
+    assert outcome is not None and outcome.token == good
+    assert outcome == run(sdk, req(cookies={"__session": good, "other": "x" * 9000}))
+    assert (None, cookie) not in sdk._known

@@ -44,7 +44,7 @@ class AuthMiddleware:
         if self.is_async:
             return self._acall(request)
         info = request_info(request)
-        outcome = self.sdk.authenticate_sync(info)
+        outcome = self._known(request) or self.sdk.authenticate_sync(info)
         state, early = self._start(request, info, outcome)
         if early is not None:
             return early
@@ -53,12 +53,13 @@ class AuthMiddleware:
             response = self.get_response(request)
         finally:
             reset_state(token)
+            state.finish()
         add_cookies(response, state.response_cookies)
         return response
 
     async def _acall(self, request: Any) -> Any:
         info = request_info(request)
-        outcome = await self.sdk.authenticate_async(info)
+        outcome = self._known(request) or await self.sdk.authenticate_async(info)
         state, early = self._start(request, info, outcome)
         if early is not None:
             return early
@@ -67,8 +68,19 @@ class AuthMiddleware:
             response = await self.get_response(request)
         finally:
             reset_state(token)
+            state.finish()
         add_cookies(response, state.response_cookies)
         return response
+
+    def _known(self, request: Any) -> AuthOutcome | None:
+        """The outcome when the credential headers alone settle it (see ``Authenticator``)."""
+        meta = request.META
+        return self.sdk.authenticate_known(
+            request.method,
+            meta.get("QUERY_STRING", ""),
+            meta.get("HTTP_AUTHORIZATION"),
+            meta.get("HTTP_COOKIE"),
+        )
 
     def _start(
         self, request: Any, info: RequestInfo, outcome: AuthOutcome

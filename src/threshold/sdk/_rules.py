@@ -14,6 +14,10 @@
 
 A missing ``__client_uat`` cookie is treated as unknown (a valid token signs in);
 ``__clerk_redirect_count`` stops handshake loops after three redirects.
+
+Most requests carry a token verified a moment ago, or no credential at all. For them
+:func:`decide_known` gives ``decide``'s answer from the credential headers alone, before
+the middleware builds its view of the request; a test holds the two to the same answers.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from threshold.sdk.http import (
     build_cookie,
     delete_cookie,
     header_safe,
+    parse_cookies,
     url_without_params,
 )
 from threshold.sdk.outcome import NEED_KEYS, AuthFlow, AuthOutcome, HttpCall, HttpReply
@@ -41,7 +46,16 @@ if TYPE_CHECKING:
     from threshold.sdk.authenticate import Authenticator
     from threshold.sdk.outcome import NeedKeys
 
-__all__ = ["MAX_HANDSHAKES", "NONCE_PARAM", "REDIRECT_COUNT", "SESSION_COOKIE", "UAT_COOKIE"]
+__all__ = [
+    "MAX_HANDSHAKES",
+    "NONCE_PARAM",
+    "REDIRECT_COUNT",
+    "SESSION_COOKIE",
+    "UAT_COOKIE",
+    "decide",
+    "decide_known",
+    "handshake_possible",
+]
 
 log = logging.getLogger("threshold.sdk")
 
@@ -78,6 +92,37 @@ def decide(sdk: Authenticator, request: RequestInfo, interactive: bool) -> AuthF
         assert error is not None
         return AuthOutcome(None, None, error.reason)
     return (yield from _cookie_path(sdk, request, interactive))
+
+
+def handshake_possible(sdk: Authenticator, method: str, query: str) -> bool:
+    """True when rule 1 (a handshake nonce in a GET's query) might apply."""
+    config = sdk.config
+    return method == "GET" and NONCE_PARAM in query and bool(config.api_url and config.secret_key)
+
+
+def decide_known(
+    sdk: Authenticator, authorization: str | None, cookie: str | None
+) -> AuthOutcome | None:
+    """``decide``'s outcome when the credential headers alone settle it, else None.
+
+    Settled: a Bearer token or session cookie that ``sdk.verifier`` has verified before
+    (and that is not older than ``__client_uat``), or no credential at all. Anything
+    else (a token not seen yet, an expired one) returns None: run :func:`decide` with
+    the whole request. The caller checks :func:`handshake_possible` first.
+    """
+    bearer = bearer_token(authorization)
+    if bearer is not None:
+        claims = sdk.verifier.cached(bearer)
+        return AuthOutcome(claims, bearer, "") if claims is not None else None
+    cookies = parse_cookies(cookie)
+    token = cookies.get(SESSION_COOKIE) or None
+    uat = _uat(cookies.get(UAT_COOKIE))
+    if token is None:
+        return None if uat else AuthOutcome(None, None, "session-token-missing")
+    claims = sdk.verifier.cached(token)
+    if claims is None or _stale_reason(claims, uat):
+        return None
+    return AuthOutcome(claims, token, "")
 
 
 def bearer_token(value: str | None) -> str | None:
@@ -130,11 +175,8 @@ def _cookie_path(sdk: Authenticator, request: RequestInfo, interactive: bool) ->
         return AuthOutcome(None, None, "session-token-missing")
     claims, error = yield from _verify(sdk, token)
     if claims is not None:
-        if uat == 0:
-            reason = "session-token-but-no-client-uat"
-        elif uat is not None and _number(claims.get("iat")) < uat:
-            reason = "session-token-iat-before-client-uat"
-        else:
+        reason = _stale_reason(claims, uat)
+        if not reason:
             return AuthOutcome(claims, token, "")
         if may_handshake:
             return _handshake(sdk, request, reason, count)
@@ -150,6 +192,15 @@ def _cookie_path(sdk: Authenticator, request: RequestInfo, interactive: bool) ->
             return (yield from _renew(sdk, request, token, error.claims))
     stale = _sid(error.claims) if error.claims is not None else None
     return AuthOutcome(None, None, error.reason, stale_session_id=stale)
+
+
+def _stale_reason(claims: Claims, uat: int | None) -> str:
+    """Why a valid session cookie does not count after ``__client_uat``; "" if it does."""
+    if uat == 0:
+        return "session-token-but-no-client-uat"
+    if uat is not None and _number(claims.get("iat")) < uat:
+        return "session-token-iat-before-client-uat"
+    return ""
 
 
 def _sid(claims: Claims) -> str | None:

@@ -8,6 +8,7 @@ right way for its kind: a redirect for a page, an error for an action or an API 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 from urllib.parse import urlencode
 
@@ -65,19 +66,46 @@ class Auth:
         self.session_claims: Mapping[str, Any] | None = claims
         self.user_id: str | None = claims["sub"] if claims else None
         self.session_id: str | None = claims["sid"] if claims else None
-        actor = claims.get("act") if claims else None
-        self.actor: Mapping[str, Any] | None = actor if isinstance(actor, Mapping) else None
-        org = org_info(claims) if claims else _NO_ORG
-        self.org_id: str | None = org.id
-        self.org_role: str | None = org.role
-        self.org_slug: str | None = org.slug
-        self.org_permissions: tuple[str, ...] | None = org.permissions if org.id else None
-        fva = claims.get("fva") if claims else None
-        self.factor_verification_age: tuple[int, int] | None = (
-            (fva[0], fva[1])
-            if isinstance(fva, list) and len(fva) == 2 and all(isinstance(v, int) for v in fva)
-            else None
-        )
+
+    # The rest is read from the claims when first asked for: most requests only look at
+    # who is signed in, and ``auth()`` runs on every request of a Django app.
+    @cached_property
+    def actor(self) -> Mapping[str, Any] | None:
+        """The ``act`` claim: who is acting as the user (impersonation), else None."""
+        actor = self.session_claims.get("act") if self.session_claims else None
+        return actor if isinstance(actor, Mapping) else None
+
+    @cached_property
+    def _org(self) -> OrgInfo:
+        return org_info(self.session_claims) if self.session_claims else _NO_ORG
+
+    @cached_property
+    def org_id(self) -> str | None:
+        """The active organization's id, else None."""
+        return self._org.id
+
+    @cached_property
+    def org_role(self) -> str | None:
+        """The user's role in the active organization (``org:admin``), else None."""
+        return self._org.role
+
+    @cached_property
+    def org_slug(self) -> str | None:
+        """The active organization's slug, else None."""
+        return self._org.slug
+
+    @cached_property
+    def org_permissions(self) -> tuple[str, ...] | None:
+        """The user's permissions in the active organization, else None."""
+        return self._org.permissions if self._org.id else None
+
+    @cached_property
+    def factor_verification_age(self) -> tuple[int, int] | None:
+        """Minutes since the first and second factors were verified (``fva``), else None."""
+        fva = self.session_claims.get("fva") if self.session_claims else None
+        if isinstance(fva, list) and len(fva) == 2 and all(isinstance(v, int) for v in fva):
+            return (fva[0], fva[1])
+        return None
 
     @property
     def is_authenticated(self) -> bool:

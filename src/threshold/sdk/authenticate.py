@@ -11,6 +11,8 @@ WSGI and ASGI share every rule. The rules are in ``_rules.py``, the vocabulary i
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import math
 import threading
 import weakref
 from collections import OrderedDict
@@ -18,8 +20,8 @@ from typing import Any
 
 import httpx
 
-from threshold.core.clock import Clock
-from threshold.sdk._rules import decide
+from threshold.core.clock import Clock, SystemClock
+from threshold.sdk._rules import decide, decide_known, handshake_possible
 from threshold.sdk.actions.dispatch import ActionDispatcher
 from threshold.sdk.client import AsyncClient, Client
 from threshold.sdk.config import SdkConfig
@@ -27,7 +29,12 @@ from threshold.sdk.http import RequestInfo
 from threshold.sdk.outcome import AuthFlow, AuthOutcome, HttpCall, HttpReply, NeedKeys
 from threshold.sdk.verify import Verifier
 
-__all__ = ["Authenticator"]
+__all__ = ["Authenticator", "Credential"]
+
+Credential = str | bytes | None
+"""A credential header's value as the server gave it (ASGI: bytes, WSGI: str), or None."""
+_KNOWN_SIZE = 1024
+_KNOWN_MAX_KEY = 8192
 
 
 class Authenticator:
@@ -37,7 +44,9 @@ class Authenticator:
         self, config: SdkConfig | None = None, *, clock: Clock | None = None, **settings: Any
     ) -> None:
         self.config = SdkConfig.resolve(config, **settings)
+        clock = clock or SystemClock()
         self.verifier = Verifier(self.config, clock=clock)
+        self._now = clock.now
         self._lock = threading.Lock()
         self._sync_http: httpx.Client | None = None
         self._sync_api: Client | None = None
@@ -45,6 +54,9 @@ class Authenticator:
             asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, AsyncClient | None]
         ] = weakref.WeakKeyDictionary()
         self._renewals: OrderedDict[str, str] = OrderedDict()
+        self._known: OrderedDict[tuple[Credential, Credential], tuple[float, AuthOutcome]] = (
+            OrderedDict()
+        )
         self._actions: ActionDispatcher | None = None
 
     @property
@@ -109,6 +121,33 @@ class Authenticator:
         """
         return decide(self, request, interactive)
 
+    def authenticate_known(
+        self, method: str, query: str | bytes, authorization: Credential, cookie: Credential
+    ) -> AuthOutcome | None:
+        """The outcome from the credential headers alone, when they settle it (a token
+        verified before, or none at all); None means: build the request, run the flow.
+
+        The middlewares ask this first. The answer for the same two header values is
+        remembered until its token expires, so a repeat costs one dictionary lookup.
+        Outcomes are shared between requests: treat them as read-only.
+        """
+        if query and handshake_possible(self, method, _text(query) or ""):
+            return None
+        key = (authorization, cookie)
+        hit = self._known.get(key)
+        if hit is not None and hit[0] > self._now():
+            return hit[1]
+        outcome = decide_known(self, _text(authorization), _text(cookie))
+        if outcome is not None and len(authorization or b"") + len(cookie or b"") <= _KNOWN_MAX_KEY:
+            claims = outcome.claims
+            deadline = self.verifier.good_until(claims) if claims is not None else math.inf
+            known = self._known
+            known[key] = (deadline, outcome)
+            if len(known) > _KNOWN_SIZE:
+                with contextlib.suppress(KeyError):  # emptied by another thread meanwhile
+                    known.popitem(last=False)
+        return outcome
+
     def authenticate_sync(self, request: RequestInfo, *, interactive: bool = True) -> AuthOutcome:
         """Run the flow with blocking HTTP calls (WSGI, Django sync)."""
         flow = self.flow(request, interactive=interactive)
@@ -158,6 +197,10 @@ class Authenticator:
         except httpx.HTTPError:
             return HttpReply(0)
         return HttpReply(response.status_code, _json(response))
+
+
+def _text(value: Credential) -> str | None:
+    return value.decode("latin-1") if isinstance(value, bytes) else value
 
 
 def _json(response: httpx.Response) -> Any:

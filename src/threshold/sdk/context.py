@@ -40,6 +40,7 @@ __all__ = [
 
 _STATE: ContextVar[RequestState | None] = ContextVar("threshold_request", default=None)
 _UNSET = object()
+_LOCK_MAKER = threading.Lock()
 
 
 def _in_event_loop() -> bool:
@@ -51,11 +52,37 @@ def _in_event_loop() -> bool:
 
 
 class RequestState:
-    """Everything the SDK knows about the current request."""
+    """Everything the SDK knows about the current request.
 
-    def __init__(self, sdk: Authenticator, request: RequestInfo, outcome: AuthOutcome) -> None:
+    ``request`` may be given as a function that builds it: the middlewares pass one, so
+    a request whose handler never needs the request view does not pay for it.
+    """
+
+    __slots__ = (
+        "_auth",
+        "_request",
+        "_user",
+        "_user_lock",
+        "_user_task",
+        "browser_id",
+        "claims",
+        "flash_cleared",
+        "is_action",
+        "reason",
+        "response_cookies",
+        "sdk",
+        "stale_session_id",
+        "token",
+    )
+
+    def __init__(
+        self,
+        sdk: Authenticator,
+        request: RequestInfo | Callable[[], RequestInfo],
+        outcome: AuthOutcome,
+    ) -> None:
         self.sdk = sdk
-        self.request = request
+        self._request = request
         self.claims = outcome.claims
         self.token = outcome.token
         self.reason = outcome.reason
@@ -66,8 +93,16 @@ class RequestState:
         self.flash_cleared = False
         self._auth: dict[bool, Auth] = {}
         self._user: object = _UNSET
-        self._user_lock = threading.Lock()
+        self._user_lock: threading.Lock | None = None
         self._user_task: asyncio.Future[User | None] | None = None
+
+    @property
+    def request(self) -> RequestInfo:
+        """The SDK's view of the request (built on first use)."""
+        request = self._request
+        if not isinstance(request, RequestInfo):
+            request = self._request = request()
+        return request
 
     # -- AuthHost -------------------------------------------------------------------------
     @property
@@ -105,6 +140,12 @@ class RequestState:
             self._auth[treat_pending_as_signed_out] = found
         return found
 
+    def finish(self) -> None:
+        """The request is over (the middlewares call this): forget the :class:`Auth`
+        objects built for it. Each refers back to this state, and the cycle would keep
+        both alive until the garbage collector runs, on every request that used auth()."""
+        self._auth.clear()
+
     def add_cookie(self, set_cookie: str) -> None:
         """Queue a ``Set-Cookie`` value for the response."""
         self.response_cookies.append(set_cookie)
@@ -121,10 +162,21 @@ class RequestState:
                 "current_user() was called on a running event loop; "
                 "use `await acurrent_user()` in async code."
             )
-        with self._user_lock:
+        with self._lock():
             if self._user is _UNSET:
                 self._user = _fetch_or_none(lambda: self.sdk.api().users.get(user_id))
         return self._user  # type: ignore[return-value]
+
+    def _lock(self) -> threading.Lock:
+        """This request's lock for loading the user (made on first use: most requests
+        never load it)."""
+        lock = self._user_lock
+        if lock is None:
+            with _LOCK_MAKER:
+                if self._user_lock is None:
+                    self._user_lock = threading.Lock()
+                lock = self._user_lock
+        return lock
 
     async def user_async(self) -> User | None:
         """Async twin of :meth:`user_sync`; concurrent callers share one call."""

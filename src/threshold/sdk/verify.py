@@ -90,8 +90,13 @@ class Verifier:
             keep = MappingProxyType(claims) if claims and exc.code in _TIME_REASONS else None
             raise TokenVerificationError(exc.code, exc.message, keep) from None
         frozen = MappingProxyType(claims)
-        self._remember(token, claims["exp"] + self._skew, frozen)
+        self._remember(token, self.good_until(frozen), frozen)
         return frozen
+
+    def good_until(self, claims: Claims) -> float:
+        """When verified ``claims`` stop counting: ``exp`` plus the allowed clock skew."""
+        exp: float = claims["exp"]
+        return exp + self._skew
 
     def _touch(self, token: str) -> None:
         """Mark a hit as recently used (least recently used entries are evicted first)."""

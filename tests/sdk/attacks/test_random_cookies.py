@@ -27,11 +27,17 @@ from tests.sdk.attacks.tokens import ATTACKS, Forge
 from tests.sdk.fake_api import FakeApi
 from threshold import Authenticator
 from threshold.asgi import AuthMiddleware as AsgiAuth
+from threshold.sdk.http import RequestInfo, parse_cookies
+from threshold.sdk.outcome import AuthOutcome
 from threshold.wsgi import AuthMiddleware as WsgiAuth
 
 LATIN1 = st.characters(max_codepoint=255)
 NOISE = st.text(LATIN1, max_size=40)
 TOKENISH = st.from_regex(r"[A-Za-z0-9_\-]{0,30}(\.[A-Za-z0-9_\-]{0,30}){0,3}", fullmatch=True)
+TOKENISH.validate()
+"""Resolved at import, not deep inside the nested strategies below: the first use imports
+hypothesis's regex module through pytest's assertion rewriting, whose ``ast.parse`` on
+CPython 3.11 fails ("AST constructor recursion depth mismatch") when ~200 frames deep."""
 Part = str | int
 """A piece of a header value: literal text, or an index into the pool (``random_setup``)."""
 POOL_SIZE = 5 + len(ATTACKS)
@@ -143,12 +149,16 @@ class RandomSetup:
     would be printed field by field (tens of kB of tokens).
     """
 
-    def __init__(self, api: FakeApi, pool: list[str], asgi: AsgiAuth, wsgi: WsgiAuth) -> None:
+    def __init__(
+        self, api: FakeApi, pool: list[str], asgi: AsgiAuth, wsgi: WsgiAuth, sdk: Authenticator
+    ) -> None:
         self.api = api
         self.pool = pool
         """Genuine and renewable tokens, three ``__client_uat`` values, every attack token."""
         self.asgi = asgi
         self.wsgi = wsgi
+        self.sdk = sdk
+        """A third SDK with the same configuration, for the shortcut's test."""
 
     def __repr__(self) -> str:
         return f"<RandomSetup of {len(self.pool)} values>"
@@ -163,7 +173,11 @@ def random_setup(forge: Forge, mode: str) -> RandomSetup:
     assert len(pool) == POOL_SIZE
     config = make_config(forge.api, mode)
     return RandomSetup(
-        forge.api, pool, asgi_app(Authenticator(config)), wsgi_app(Authenticator(config))
+        forge.api,
+        pool,
+        asgi_app(Authenticator(config)),
+        wsgi_app(Authenticator(config)),
+        Authenticator(config),
     )
 
 
@@ -202,3 +216,62 @@ def test_random_cookies_and_authorization_never_crash(
     assert from_asgi.key() == from_wsgi.key(), (method, headers)  # one set of rules behind both
     signed_in = from_asgi.status == 200 and from_asgi.json()["user_id"] is not None
     event(f"{from_asgi.status} {'signed in' if signed_in else 'signed out'}")  # for statistics
+
+
+QUERIES = st.sampled_from(["", "page=2", "__clerk_handshake_nonce=abc", "__clerk_handshake_nonce="])
+
+
+@pytest.mark.parametrize("mode", ["pem", "jwks"])
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    kind=KINDS,
+    query=QUERIES,
+    cookie=COOKIES,
+    authorization=st.none() | AUTHORIZATIONS,
+    raw=st.booleans(),
+)
+def test_the_shortcut_agrees_with_the_full_rules(
+    mode: str,
+    random_setup: RandomSetup,
+    kind: tuple[str, dict[str, str]],
+    query: str,
+    cookie: list[Part] | None,
+    authorization: list[Part] | None,
+    raw: bool,
+) -> None:
+    """``authenticate_known`` (the middlewares' shortcut) answers only where the full rules
+    would answer the same, before and after they have verified the request's token."""
+    sdk = random_setup.sdk
+    pool = random_setup.pool
+    method, base = kind
+    headers = dict(base)
+    cookie_text, auth_text = _render(cookie, pool), _render(authorization, pool)
+    if cookie_text is not None:
+        headers["cookie"] = cookie_text
+    if auth_text is not None:
+        headers["authorization"] = auth_text
+    request = RequestInfo(
+        method, "http", "app.test", "/", query, headers, parse_cookies(cookie_text)
+    )
+
+    def shortcut() -> AuthOutcome | None:
+        if raw:  # as ASGI servers hand them over
+            return sdk.authenticate_known(
+                method,
+                query.encode(),
+                None if auth_text is None else auth_text.encode("latin-1"),
+                None if cookie_text is None else cookie_text.encode("latin-1"),
+            )
+        return sdk.authenticate_known(method, query, auth_text, cookie_text)
+
+    before = shortcut()
+    full = sdk.authenticate_sync(request)
+    after = shortcut()
+    for known in (before, after):
+        if known is not None:
+            assert known == full, (method, query, headers)
+    event("shortcut answered" if after is not None else "full rules needed")
