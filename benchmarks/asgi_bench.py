@@ -26,7 +26,8 @@ def run_asgi_middleware(seconds: float = 3.0) -> dict[str, float]:
     """``{kind}_{stack}_{plain|protected}_rps``, ``..._cpu_us`` and ``{kind}_{stack}_ratio``.
 
     ``{kind}_{stack}_overhead_us`` is the difference in the server's CPU time per request,
-    the middleware's own cost whatever else the machine is doing.
+    the middleware's own cost whatever else the machine is doing. ``{kind}_{stack}_floor_*``
+    are the same figures for :class:`benchmarks.apps.Floor` in place of Threshold.
     """
     key = generate_signing_key()
     request = bearer_request(session_token(key))
@@ -34,13 +35,21 @@ def run_asgi_middleware(seconds: float = 3.0) -> dict[str, float]:
     results: dict[str, float] = {}
     for kind in ("starlette", "fastapi"):
         for stack in STACKS:
+            for wrapper in ("protected", "floor"):
 
-            def command(mode: str, port: int, kind: str = kind, stack: str = stack) -> list[str]:
-                return [sys.executable, "-m", "benchmarks.apps", kind, mode, str(port), stack]
+                def command(
+                    mode: str,
+                    port: int,
+                    kind: str = kind,
+                    stack: str = stack,
+                    wrapper: str = wrapper,
+                ) -> list[str]:
+                    mode = wrapper if mode == "protected" else mode
+                    return [sys.executable, "-m", "benchmarks.apps", kind, mode, str(port), stack]
 
-            name = f"{kind}_{stack}"
-            results.update(measure_pair(name, command, request, env, seconds))
-            results[f"{name}_overhead_us"] = (
-                results[f"{name}_protected_cpu_us"] - results[f"{name}_plain_cpu_us"]
-            )
+                name = f"{kind}_{stack}" + ("_floor" if wrapper == "floor" else "")
+                results.update(measure_pair(name, command, request, env, seconds))
+                results[f"{name}_overhead_us"] = (
+                    results[f"{name}_protected_cpu_us"] - results[f"{name}_plain_cpu_us"]
+                )
     return results
