@@ -299,7 +299,7 @@ async def _refresh_token(call: FapiCall, sid: str) -> Response:
             ctx, conn, sid, client_token=call.state.cookie_token, origin=call.state.origin
         )
 
-    jwt, stale = await run_flow(ctx, mint, readonly=True)
+    jwt, stale = await run_flow(ctx, mint, single_read=True)
     if stale is not None:
 
         async def touch(conn: AsyncConnection) -> None:

@@ -41,10 +41,12 @@ async def run_flow(
     limits: tuple[Limit, ...] = (),
     state: ClientState | None = None,
     readonly: bool = False,
+    single_read: bool = False,
 ) -> ResultT:
     """Check ``limits``, run ``fn`` in one transaction, then send the flow's emails.
 
     With a ``state``, the request's Client is (re)loaded inside the transaction first.
+    ``readonly`` and ``single_read`` are passed to :meth:`Database.transaction`.
 
     When ``fn`` raises a :class:`ThresholdError` with ``after_rollback`` set (a failed
     password or code, whose count must survive the rollback), that work runs in a
@@ -52,7 +54,7 @@ async def run_flow(
     """
     await ctx.limiter.hit_all(limits)
     try:
-        async with ctx.db.transaction(readonly=readonly) as conn:
+        async with ctx.db.transaction(readonly=readonly, single_read=single_read) as conn:
             if state is not None:
                 from threshold.services.sessions import load_client
 
