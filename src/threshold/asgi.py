@@ -109,7 +109,7 @@ class AuthMiddleware:
         # The usual request (a token seen before, or no credential) is settled from two
         # headers; the SDK's full view of the request is built only if something asks.
         outcome = self.sdk.authenticate_known(
-            scope["method"], scope["query_string"], *_credentials(scope)
+            scope.get("method", "GET"), scope.get("query_string", b""), *_credentials(scope)
         )
         if outcome is None:
             state = await self._authenticate(scope, send, interactive=True)
@@ -123,7 +123,7 @@ class AuthMiddleware:
         scope["threshold"] = state
         token = bind_state(state)
         try:
-            if "/_threshold/" in scope["path"] and await self._own_route(
+            if "/_threshold/" in scope.get("path", "") and await self._own_route(
                 state, scope, receive, send
             ):
                 return
