@@ -11,7 +11,8 @@ from threshold.server.wire import public_user_data, session_json, user_json
 from threshold.services.codes import CODE_TTL_SECONDS
 from threshold.services.context import ServerContext
 from threshold.services.sessions import mint_session_token
-from threshold.services.sign_up import as_seen
+from threshold.services.sign_in import as_seen as sign_in_as_seen
+from threshold.services.sign_up import as_seen as sign_up_as_seen
 from threshold.store.repositories import (
     EmailRepository,
     SessionRepository,
@@ -170,8 +171,8 @@ async def client_json(
             await session_fapi_json(ctx, conn, s, origin=origin, with_token=s["id"] == active)
             for s in sessions
         ],
-        "sign_in": sign_in_json(sign_in),
-        "sign_up": sign_up_json(sign_up and as_seen(sign_up, ctx.now_ms())),
+        "sign_in": sign_in_json(sign_in and sign_in_as_seen(sign_in, ctx.now_ms())),
+        "sign_up": sign_up_json(sign_up and sign_up_as_seen(sign_up, ctx.now_ms())),
         "last_active_session_id": active,
         "last_authentication_strategy": None,
         "cookie_expires_at": client["updated_at"] + ctx.settings.session_max_age * 1000,

@@ -2,6 +2,11 @@
 
 When ``protect_identifier_existence`` is on (the default), an unknown email behaves
 exactly like a known one until a credential is checked, and then fails the same way.
+
+A sign-in still in progress at its ``abandon_at`` (24 hours after it started) is
+``abandoned``, as Clerk calls it: it reads so, the first request that meets it stores
+that status, and every step refuses it (:class:`SignInExpiredError`) before any code is
+sent, any password is checked or counted, or any session is created.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from threshold.services.users import (
     check_identifier_allowed,
     lockout_error,
     normalize_email,
+    release_password_check,
     reserve_password_check,
     settle_failed_password_check,
 )
@@ -46,14 +52,31 @@ from threshold.store.repositories._base import Row
 from threshold.store.tables import sign_in_tokens
 
 __all__ = [
+    "SignInExpiredError",
+    "as_seen",
     "attempt_first_factor",
     "create_sign_in",
+    "current_sign_in",
     "get_sign_in",
     "prepare_first_factor",
     "reset_password",
 ]
 
 _CODE_PURPOSE = {"email_code": "sign_in", "reset_password_email_code": "reset_password"}
+_DONE = ("complete", "abandoned")
+
+
+class SignInExpiredError(ValidationError):
+    """The sign-in was abandoned (past its ``abandon_at``): start a new one (422).
+
+    Clerk documents no ``sign_in_cannot_be_updated``; its code for a sign-in that cannot
+    take the requested step is ``client_state_invalid``."""
+
+    code = "client_state_invalid"
+    default_message = "This sign-in has expired. Start again."
+
+
+_EXPIRED_LONG = "This sign-in was abandoned and can no longer be continued. Start a new one."
 
 
 def fake_email_id(ctx: ServerContext, identifier: str) -> str:
@@ -114,9 +137,60 @@ async def _load(conn: AsyncConnection, state: ClientState, sign_in_id: str) -> R
     return row
 
 
+def as_seen(row: Row, now_ms: int) -> Row:
+    """The sign-in as the wire shows it: one still in progress past ``abandon_at`` reads
+    ``abandoned``, whether or not a request has stored that yet."""
+    if row["status"] not in _DONE and row["abandon_at"] <= now_ms:
+        return {**row, "status": "abandoned"}
+    return row
+
+
+def _check_open(ctx: ServerContext, row: Row, *, reserved_check: str | None = None) -> None:
+    """Refuse an abandoned sign-in; one that lapsed only now is stored ``abandoned`` after
+    the refused flow rolls back. ``reserved_check`` names a user whose password check was
+    already counted for this attempt: the count is given back, the check never decided."""
+    if as_seen(row, ctx.now_ms())["status"] != "abandoned":
+        return
+    error = SignInExpiredError(long_message=_EXPIRED_LONG)
+    lapsed_now = row["status"] != "abandoned"
+    if lapsed_now or reserved_check is not None:
+        sign_in_id, now = row["id"], ctx.now_ms()
+
+        async def store(conn: AsyncConnection) -> None:
+            if lapsed_now:
+                await SignInRepository(conn).abandon(sign_in_id, now)
+            if reserved_check is not None:
+                await release_password_check(conn, reserved_check)
+
+        error.after_rollback = store
+    raise error
+
+
+async def _seen(ctx: ServerContext, conn: AsyncConnection, row: Row) -> Row:
+    """:func:`as_seen`, storing ``abandoned`` when the sign-in lapsed only now."""
+    seen = as_seen(row, ctx.now_ms())
+    if seen["status"] != row["status"]:
+        await SignInRepository(conn).abandon(row["id"], ctx.now_ms())
+    return seen
+
+
 async def get_sign_in(ctx: ServerContext, state: ClientState, sign_in_id: str) -> Row:
     async def flow(conn: AsyncConnection) -> Row:
-        return await _load(conn, state, sign_in_id)
+        return await _seen(ctx, conn, await _load(conn, state, sign_in_id))
+
+    return await run_flow(ctx, flow, state=state)
+
+
+async def current_sign_in(ctx: ServerContext, state: ClientState) -> Row | None:
+    """The Client's sign-in attempt (``clients.sign_in_id``) as :func:`get_sign_in`
+    shows it, or None."""
+
+    async def flow(conn: AsyncConnection) -> Row | None:
+        client = state.client
+        if client is None or not client["sign_in_id"]:
+            return None
+        row = await SignInRepository(conn).get(client["sign_in_id"])
+        return None if row is None else await _seen(ctx, conn, row)
 
     return await run_flow(ctx, flow, state=state)
 
@@ -136,6 +210,7 @@ async def prepare_first_factor(
 
     async def flow(conn: AsyncConnection) -> Row:
         row = await _load(conn, state, sign_in_id)
+        _check_open(ctx, row)  # nothing is sent for an abandoned sign-in
         if row["status"] not in ("needs_first_factor", "needs_new_password"):
             raise ValidationError("This sign-in cannot take a code now.", param="strategy")
         await SignInRepository(conn).update(
@@ -181,6 +256,7 @@ async def attempt_first_factor(
 
     async def flow(conn: AsyncConnection) -> Row:
         row = await _load(conn, state, sign_in_id)
+        _check_open(ctx, row)
         if row["status"] != "needs_first_factor":
             raise ValidationError("This sign-in cannot take a code now.", param="code")
         if row["user_id"] is None:
@@ -206,8 +282,13 @@ async def attempt_first_factor(
 
 
 async def _identifier(ctx: ServerContext, state: ClientState, sign_in_id: str) -> str:
+    """The attempt's identifier (for its rate limits); an abandoned attempt is refused
+    before any limit is counted."""
+
     async def flow(conn: AsyncConnection) -> str:
-        return str((await _load(conn, state, sign_in_id))["identifier"])
+        row = await _load(conn, state, sign_in_id)
+        _check_open(ctx, row)
+        return str(row["identifier"])
 
     return await run_flow(ctx, flow, state=state)
 
@@ -222,6 +303,7 @@ async def _attempt_password(
 
     async def read(conn: AsyncConnection) -> tuple[Row, Row | None]:
         row = await _load(conn, state, sign_in_id)
+        _check_open(ctx, row)  # before the limits, the lockout count and argon2
         user = await UserRepository(conn).get(row["user_id"]) if row["user_id"] else None
         return row, user
 
@@ -251,6 +333,7 @@ async def _attempt_password(
             raise AccountBannedError()
         if (locked := lockout_error(ctx, fresh)) is not None:
             raise locked
+        await _lock_for_password(ctx, conn, row["id"], user["id"])
         changes: dict[str, Any] = {"failed_attempts": 0, "locked_until": None}
         if new_digest is not None:
             changes["password_digest"] = new_digest
@@ -270,6 +353,20 @@ async def _attempt_password(
         user_agent=state.user_agent,
     )
     return result
+
+
+async def _lock_for_password(
+    ctx: ServerContext, conn: AsyncConnection, sign_in_id: str, user_id: str
+) -> None:
+    """Lock the attempt a verified password completes; refuse it unless it still waits
+    for a first factor. One that lapsed while argon2 ran creates no session, and the
+    check reserved for it is given back."""
+    attempt = await SignInRepository(conn).get_for_update(sign_in_id)
+    if attempt is None:
+        raise NotFoundError("Sign-in not found.", param="sign_in_id")
+    _check_open(ctx, attempt, reserved_check=user_id)
+    if attempt["status"] != "needs_first_factor":
+        raise ValidationError("This sign-in cannot take a password now.", param="password")
 
 
 async def _verify_password(
@@ -312,6 +409,7 @@ async def reset_password(
 
     async def read(conn: AsyncConnection) -> tuple[Row, Row]:
         row = await _load(conn, state, sign_in_id)
+        _check_open(ctx, row)
         user = await UserRepository(conn).get(row["user_id"]) if row["user_id"] else None
         if row["status"] != "needs_new_password" or user is None:
             raise ValidationError(
@@ -326,6 +424,7 @@ async def reset_password(
 
     async def flow(conn: AsyncConnection) -> Row:
         fresh = await _load(conn, state, sign_in_id)
+        _check_open(ctx, fresh)
         if fresh["status"] != "needs_new_password":
             raise ValidationError(
                 "Verify the reset code first.", param="code", code="reset_password_not_allowed"

@@ -29,6 +29,7 @@ __all__ = [
     "hash_new_password",
     "lockout_error",
     "normalize_email",
+    "release_password_check",
     "reserve_password_check",
     "settle_failed_password_check",
 ]
@@ -207,6 +208,15 @@ async def reserve_password_check(ctx: ServerContext, user_id: str) -> None:
     if (until := await run_flow(ctx, flow)) is not None:
         audit("user.locked", user_id=user_id, until_ms=until)
         raise _locked_until(ctx, until)
+
+
+async def release_password_check(conn: AsyncConnection, user_id: str) -> None:
+    """Give back a check :func:`reserve_password_check` counted when the attempt it was
+    for was refused without a verdict (it lapsed while argon2 ran)."""
+    users = UserRepository(conn)
+    user = await users.get_for_update(user_id)
+    if user is not None and user["failed_attempts"] > 0:
+        await users.update(user_id, failed_attempts=user["failed_attempts"] - 1)
 
 
 async def settle_failed_password_check(ctx: ServerContext, user_id: str) -> int | None:

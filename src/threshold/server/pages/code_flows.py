@@ -3,7 +3,8 @@
 Both ask for an email, send a 6-digit code, check it, and (for a reset) take a new
 password. Neither says whether the address has an account: an unknown address gets the
 same pages, no email, and "Incorrect code." at the end. The sign-in attempt in progress
-is the Client's own (``clients.sign_in_id``), so no id travels in URLs.
+is the Client's own (``clients.sign_in_id``), so no id travels in URLs. An attempt that
+expired (``abandoned``) sends the browser back to the first page, which says so.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
@@ -19,11 +19,14 @@ from threshold.core.errors import ThresholdError
 from threshold.server.pages.form_input import field_errors, form_status
 from threshold.server.pages.page import Page, page_route
 from threshold.services import sign_in
-from threshold.services.flow import run_flow
-from threshold.store.repositories import SignInRepository
 from threshold.store.repositories._base import Row
 
 __all__ = ["EMAIL_CODE", "RESET_PASSWORD", "CodeFlow"]
+
+_EXPIRED = {
+    "sign_in": "This sign-in attempt has expired. Enter your email address to start again.",
+    "reset": "This password reset has expired. Enter your email address to start again.",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,19 +38,18 @@ class CodeFlow:
     base: str
     strategy: str
 
-    async def pending(self, page: Page, *, status: str = "needs_first_factor") -> Row | None:
-        """The Client's sign-in attempt of this flow, if it is at ``status``."""
-
-        async def flow(conn: AsyncConnection) -> Row | None:
-            client = page.state.client
-            if client is None or not client["sign_in_id"]:
-                return None
-            return await SignInRepository(conn).get(client["sign_in_id"])
-
-        row = await run_flow(page.ctx, flow, state=page.state)
-        if row is None or row["strategy"] != self.strategy or row["status"] != status:
+    async def attempt(self, page: Page) -> Row | None:
+        """The Client's sign-in attempt of this flow as the wire shows it (an expired one
+        reads, and is stored, ``abandoned``), or None."""
+        row = await sign_in.current_sign_in(page.ctx, page.state)
+        if row is None or row["strategy"] != self.strategy:
             return None
         return row
+
+    async def restart(self, page: Page, row: Row | None) -> Response:
+        """Back to the first page; it explains when the attempt expired."""
+        expired = row is not None and row["status"] == "abandoned"
+        return await page.redirect(page.link(self.base, expired="1" if expired else ""))
 
     async def start_form(self, page: Page, *, status: int = 200, **values: Any) -> Response:
         values.setdefault("identifier", page.value("identifier"))
@@ -78,7 +80,8 @@ class CodeFlow:
         )
 
     async def start(self, page: Page) -> Response:
-        return await self.start_form(page)
+        expired = page.value("expired") == "1"
+        return await self.start_form(page, form_error=_EXPIRED[self.kind] if expired else None)
 
     async def send(self, page: Page) -> Response:
         await page.read_form()
@@ -97,15 +100,17 @@ class CodeFlow:
         return await page.redirect(page.link(f"{self.base}/verify"))
 
     async def verify(self, page: Page) -> Response:
-        row = await self.pending(page)
-        if row is None:
-            return await page.redirect(page.link(self.base))
+        row = await self.attempt(page)
+        if row is None or row["status"] != "needs_first_factor":
+            return await self.restart(page, row)
         if page.request.method == "GET":
             return await self.verify_form(page, row)
         await page.read_form()
         params = {"strategy": self.strategy, "code": "".join(page.value("code").split())}
         try:
             await sign_in.attempt_first_factor(page.ctx, page.state, row["id"], params)
+        except sign_in.SignInExpiredError:
+            return await self.restart(page, {"status": "abandoned"})
         except ThresholdError as exc:
             errors, form_error = field_errors(exc, ("code",))
             return await self.verify_form(
@@ -117,13 +122,15 @@ class CodeFlow:
 
     async def resend(self, page: Page) -> Response:
         await page.read_form()
-        row = await self.pending(page)
-        if row is None:
-            return await page.redirect(page.link(self.base))
+        row = await self.attempt(page)
+        if row is None or row["status"] != "needs_first_factor":
+            return await self.restart(page, row)
         try:
             await sign_in.prepare_first_factor(
                 page.ctx, page.state, row["id"], {"strategy": self.strategy}
             )
+        except sign_in.SignInExpiredError:
+            return await self.restart(page, {"status": "abandoned"})
         except ThresholdError as exc:
             return await self.verify_form(
                 page, row, status=form_status(exc), form_error=exc.message
@@ -147,15 +154,17 @@ class CodeFlow:
 async def new_password(page: Page) -> Response:
     """The last step of a reset: choose a new password; the reset signs this browser in."""
     flow = RESET_PASSWORD
-    row = await flow.pending(page, status="needs_new_password")
-    if row is None:
-        return await page.redirect(page.link(flow.base))
+    row = await flow.attempt(page)
+    if row is None or row["status"] != "needs_new_password":
+        return await flow.restart(page, row)
     values = {"title": "Choose a new password", "email": row["identifier"]}
     if page.request.method == "GET":
         return await page.render("new_password.html", no_referrer=True, **values)
     await page.read_form()
     try:
         await sign_in.reset_password(page.ctx, page.state, row["id"], page.value("password"))
+    except sign_in.SignInExpiredError:
+        return await flow.restart(page, {"status": "abandoned"})
     except ThresholdError as exc:
         errors, form_error = field_errors(exc, ("password",))
         return await page.render(

@@ -9,9 +9,19 @@ from threshold.store.tables import sign_ins, sign_ups, verifications
 
 __all__ = ["SignInRepository", "SignUpRepository", "VerificationRepository"]
 
+_SIGN_IN_DONE = ("complete", "abandoned")
+
 
 class SignInRepository(Repository):
     table = sign_ins
+
+    async def abandon(self, sign_in_id: str, now_ms: int) -> None:
+        """Mark a sign-in still in progress ``abandoned`` (a finished one keeps its status)."""
+        await self.conn.execute(
+            sa.update(sign_ins)
+            .where(sign_ins.c.id == sign_in_id, sign_ins.c.status.not_in(_SIGN_IN_DONE))
+            .values(status="abandoned", updated_at=now_ms)
+        )
 
 
 class SignUpRepository(Repository):
