@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
 
 from tests.backend_api.conftest import PASSWORD, Api, unique_email
 from tests.browser import FapiBrowser
@@ -170,3 +177,112 @@ def test_invitation_expired_or_used_before_completion_refuses_it(
     browser, sua, invitation_id, email = _invited_sign_up(server, api, "late-accept")
     sql(server, "UPDATE invitations SET status = 'accepted' WHERE id = :i", i=invitation_id)
     _refused_completion(server, api, browser, sua, email)
+
+
+def test_revoking_a_used_ticket_is_refused_with_clerks_code(server: LiveServer, api: Api) -> None:
+    browser, sua, invitation_id, _ = _invited_sign_up(server, api, "accepted")
+    browser.ok("POST", f"/v1/client/sign_ups/{sua}?_method=PATCH", password=PASSWORD)
+    refused = api.error("POST", f"/invitations/{invitation_id}/revoke", 400)
+    assert refused["code"] == "invitation_already_accepted" and refused["message"]
+    assert _invitation_status(server, invitation_id) == "accepted"
+    other = api.ok("POST", "/invitations", json={"email_address": unique_email(), "notify": False})
+    api.ok("POST", f"/invitations/{other['id']}/revoke")
+    again = api.error("POST", f"/invitations/{other['id']}/revoke", 400)
+    assert again["code"] == "invitation_already_revoked"
+
+    token = api.ok("POST", "/sign_in_tokens", json={"user_id": api.user()["id"]})
+    FapiBrowser(server).ok("POST", "/v1/client/sign_ins", strategy="ticket", ticket=token["token"])
+    used = api.error("POST", f"/sign_in_tokens/{token['id']}/revoke", 400)
+    assert used["code"] == "sign_in_token_cannot_be_revoked_code" and used["message"]
+    status = sql(server, "SELECT status FROM sign_in_tokens WHERE id = :i", i=token["id"])
+    assert status == [("accepted",)]
+
+
+def _invitation_status(server: LiveServer, invitation_id: str) -> str:
+    return str(sql(server, "SELECT status FROM invitations WHERE id = :i", i=invitation_id)[0][0])
+
+
+async def _while_row_is_locked(
+    server: LiveServer, table: str, row_id: str, status: str, request: Callable[[], Any]
+) -> Any:
+    """Hold ``row_id`` locked in an open transaction that sets ``status`` (as a completing
+    sign-up or redemption does), send ``request`` from a thread, wait until PostgreSQL
+    shows it blocked on a lock, then commit and return its answer."""
+    import asyncpg
+
+    url = server.settings.resolved_database_url.replace("postgresql+asyncpg", "postgresql")
+    holder, watcher = await asyncpg.connect(url), await asyncpg.connect(url)
+    try:
+        transaction = holder.transaction()
+        await transaction.start()
+        await holder.execute(f"UPDATE {table} SET status = $1 WHERE id = $2", status, row_id)
+        pending = asyncio.ensure_future(asyncio.to_thread(request))
+        deadline = time.monotonic() + 10
+        while not await watcher.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'"
+        ):
+            assert not pending.done(), "the request did not wait for the row lock"
+            assert time.monotonic() < deadline, "the request never blocked on the row"
+            await asyncio.sleep(0.02)
+        await transaction.commit()
+        return await pending
+    finally:
+        await holder.close()
+        await watcher.close()
+
+
+def _postgres_only(server: LiveServer) -> None:
+    if not server.settings.resolved_database_url.startswith("postgresql"):
+        pytest.skip("SQLite serializes writers: no revoke can wait on a completion")
+
+
+def test_a_revoke_that_waited_for_the_acceptance_is_refused(server: LiveServer, api: Api) -> None:
+    _postgres_only(server)
+    email = unique_email("race")
+    invitation = api.ok("POST", "/invitations", json={"email_address": email, "notify": False})
+
+    def revoke() -> httpx.Response:
+        return api.call("POST", f"/invitations/{invitation['id']}/revoke")
+
+    answer = asyncio.run(
+        _while_row_is_locked(server, "invitations", invitation["id"], "accepted", revoke)
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["errors"][0]["code"] == "invitation_already_accepted"
+    assert _invitation_status(server, invitation["id"]) == "accepted"
+
+
+def test_sign_in_token_revoke_and_redemption_wait_for_each_other(
+    server: LiveServer, api: Api
+) -> None:
+    _postgres_only(server)
+    user = api.user()
+    used = api.ok("POST", "/sign_in_tokens", json={"user_id": user["id"]})
+
+    def revoke() -> httpx.Response:
+        return api.call("POST", f"/sign_in_tokens/{used['id']}/revoke")
+
+    answer = asyncio.run(
+        _while_row_is_locked(server, "sign_in_tokens", used["id"], "accepted", revoke)
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["errors"][0]["code"] == "sign_in_token_cannot_be_revoked_code"
+    status = sql(server, "SELECT status FROM sign_in_tokens WHERE id = :i", i=used["id"])
+    assert status == [("accepted",)]
+
+    # The other way round: a redemption that waited for a revoke signs nobody in.
+    revoked = api.ok("POST", "/sign_in_tokens", json={"user_id": user["id"]})
+    browser = FapiBrowser(server)
+
+    def redeem() -> httpx.Response:
+        return browser.post("/v1/client/sign_ins", strategy="ticket", ticket=revoked["token"])
+
+    refused = asyncio.run(
+        _while_row_is_locked(server, "sign_in_tokens", revoked["id"], "revoked", redeem)
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["code"] == "ticket_invalid"
+    status = sql(server, "SELECT status FROM sign_in_tokens WHERE id = :i", i=revoked["id"])
+    assert status == [("revoked",)]
+    assert browser.client() is None or browser.client()["sessions"] == []  # type: ignore[index]

@@ -30,12 +30,18 @@ METADATA_MAX_BYTES = 8192
 _USERNAME = re.compile(r"[a-z0-9_-]{4,64}")
 
 
-async def require(repo: Repository, id_: str, prefix: str, what: str, param: str) -> Row:
-    """The row with this id, or a 404 ``resource_not_found`` naming ``param``.
+async def require(
+    repo: Repository, id_: str, prefix: str, what: str, param: str, *, lock: bool = False
+) -> Row:
+    """The row with this id, or a 404 ``resource_not_found`` naming ``param``; with
+    ``lock``, locked to the end of the transaction (:meth:`Repository.get_for_update`).
 
     Ids of the wrong shape are refused before they reach the database.
     """
-    row = await repo.get(id_) if is_id(id_, prefix) else None
+    if not is_id(id_, prefix):
+        row = None
+    else:
+        row = await (repo.get_for_update(id_) if lock else repo.get(id_))
     if row is None:
         raise NotFoundError(f"No {what} was found with id {id_[:64]!r}.", param=param)
     return row

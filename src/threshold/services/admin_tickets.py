@@ -61,10 +61,18 @@ class Ticket:
 
 
 class TicketNotPendingError(ThresholdError):
-    """The ticket was already used or revoked (400)."""
+    """The ticket was already used or revoked (400), with Clerk's code for the case:
+    ``invitation_already_accepted``, ``invitation_already_revoked`` or
+    ``sign_in_token_cannot_be_revoked_code``."""
 
     code = "ticket_not_pending"
     default_message = "This ticket is no longer pending."
+
+
+_INVITATION_CODES = {
+    "accepted": "invitation_already_accepted",
+    "revoked": "invitation_already_revoked",
+}
 
 
 def _link(ctx: ServerContext, page: str, token: str, redirect_url: str | None = None) -> str:
@@ -96,13 +104,19 @@ async def create_sign_in_token(ctx: ServerContext, user_id: str, expires_in: int
 
 
 async def revoke_sign_in_token(ctx: ServerContext, token_id: str) -> Row:
-    """Revoke a pending sign-in token."""
+    """Revoke a pending sign-in token. The row is locked first, so a revoke that waited
+    for a redemption sees it used and is refused instead of overwriting it."""
 
     async def flow(conn: AsyncConnection) -> Row:
         repo = SignInTokenRepository(conn)
-        row = await require(repo, token_id, "sit", "sign-in token", "sign_in_token_id")
+        row = await require(repo, token_id, "sit", "sign-in token", "sign_in_token_id", lock=True)
         if row["status"] != "pending":
-            raise TicketNotPendingError(f"This sign-in token is already {row['status']}.")
+            raise TicketNotPendingError(
+                f"This sign-in token is already {row['status']}.",
+                long_message=f"This sign-in token is {row['status']}: only a pending "
+                "token can be revoked.",
+                code="sign_in_token_cannot_be_revoked_code",
+            )
         now = ctx.now_ms()
         await repo.update(token_id, status="revoked", updated_at=now)
         return {**row, "status": "revoked", "updated_at": now}
@@ -202,13 +216,18 @@ async def list_invitations(
 
 
 async def revoke_invitation(ctx: ServerContext, invitation_id: str) -> Row:
-    """Revoke a pending invitation: its link stops working."""
+    """Revoke a pending invitation: its link stops working. The row is locked first, so
+    a revoke that waited for a sign-up accepting it is refused instead of overwriting
+    ``accepted``."""
 
     async def flow(conn: AsyncConnection) -> Row:
         repo = InvitationRepository(conn)
-        row = await require(repo, invitation_id, "inv", "invitation", "invitation_id")
+        row = await require(repo, invitation_id, "inv", "invitation", "invitation_id", lock=True)
         if row["status"] != "pending":
-            raise TicketNotPendingError(f"This invitation is already {row['status']}.")
+            raise TicketNotPendingError(
+                f"This invitation is already {row['status']}.",
+                code=_INVITATION_CODES.get(row["status"]),
+            )
         now = ctx.now_ms()
         await repo.update(invitation_id, status="revoked", updated_at=now)
         return {**row, "status": "revoked", "updated_at": now}

@@ -473,17 +473,12 @@ async def _sign_in_with_ticket(ctx: ServerContext, state: ClientState, ticket: o
         raise ValidationError("Enter the ticket.", param="ticket", code="form_param_missing")
 
     async def flow(conn: AsyncConnection) -> Row:
-        found = (
-            (
-                await conn.execute(
-                    sa.select(sign_in_tokens).where(
-                        sign_in_tokens.c.ticket_digest == token_digest(ticket)
-                    )
-                )
-            )
-            .mappings()
-            .first()
+        query = sa.select(sign_in_tokens).where(
+            sign_in_tokens.c.ticket_digest == token_digest(ticket)
         )
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()  # a revoke waiting on it must see it used
+        found = (await conn.execute(query)).mappings().first()
         now = ctx.now_ms()
         if found is None or found["status"] != "pending" or found["expires_at"] <= now:
             raise ValidationError(
