@@ -1,5 +1,6 @@
-"""The engine's transactions on SQLite: which BEGIN each kind sends, and none for a
-single read (a lone statement is its own snapshot there)."""
+"""The engine on SQLite: which BEGIN each kind of transaction sends (none for a single
+read: a lone statement is its own snapshot there), and one hand-off to aiosqlite's
+thread per statement."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
+import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
@@ -59,3 +62,53 @@ def test_each_kind_of_transaction_sends_its_begin(tmp_path: Path) -> None:
         "SELECT",
     ]
     assert (single, after) == (2, 3)
+
+
+def test_each_statement_is_one_hand_off_to_the_sqlite_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows, many-row inserts, row ids, counts and streamed results, each statement in one
+    call on aiosqlite's thread (SQLAlchemy's own adapter makes four)."""
+    hand_offs = 0
+    original = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal hand_offs
+        hand_offs += 1
+        return await original(self, fn, *args, **kwargs)
+
+    async def run() -> dict[str, Any]:
+        nonlocal hand_offs
+        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
+        try:
+            async with db.transaction() as conn:
+                await conn.execute(sa.text("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER)"))
+            monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+            hand_offs = 0
+            async with db.transaction() as conn:  # BEGIN, 3 statements, COMMIT
+                many = await conn.execute(
+                    sa.text("INSERT INTO t (n) VALUES (:n)"), [{"n": n} for n in range(5)]
+                )
+                one = await conn.execute(sa.text("INSERT INTO t (n) VALUES (10)"))
+                changed = await conn.execute(sa.text("UPDATE t SET n = n + 1 WHERE n < 3"))
+            writes = hand_offs
+            async with db.transaction(readonly=True) as conn:
+                streamed = [r.n async for r in await conn.stream(sa.text("SELECT n FROM t"))]
+                first = (await conn.execute(sa.text("SELECT n FROM t ORDER BY id"))).first()
+            return {
+                "writes": writes,
+                "inserted": many.rowcount,
+                "row_id": one.lastrowid,
+                "updated": changed.rowcount,
+                "streamed": streamed,
+                "first": first,
+            }
+        finally:
+            await db.dispose()
+
+    got = asyncio.run(run())
+    # BEGIN, three statements and COMMIT; at most one more for the pool's reset.
+    assert got["writes"] <= 6
+    assert (got["inserted"], got["row_id"], got["updated"]) == (5, 6, 3)
+    assert sorted(got["streamed"]) == [1, 2, 3, 3, 4, 10]
+    assert got["first"] == (1,)
