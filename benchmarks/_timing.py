@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import statistics
 import time
 from collections.abc import Callable
 
-__all__ = ["http_rps", "per_call_us"]
+__all__ = ["cpu_seconds", "http_rps", "per_call_us"]
+
+_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def per_call_us(fn: Callable[[int], None], n: int, rounds: int = 7) -> float:
@@ -54,3 +58,16 @@ def http_rps(port: int, request: bytes, seconds: float = 3.0, connections: int =
         return sum(counts) / (time.perf_counter() - start)
 
     return asyncio.run(run())
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` and its children (gunicorn's worker), in seconds."""
+    total = 0.0
+    with contextlib.suppress(OSError):
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rpartition(")")[2].split()
+        total += (int(fields[11]) + int(fields[12])) / _TICKS
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            children = [int(c) for c in f.read().split()]
+        total += sum(cpu_seconds(child) for child in children)
+    return total

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks._timing import http_rps
+from benchmarks._timing import cpu_seconds, http_rps
 from benchmarks.http_servers import _free_port, serve
 from threshold.core.jwt import encode_rs256
 from threshold.core.keys import SigningKey, generate_signing_key
@@ -38,7 +38,6 @@ __all__ = [
 TARGET = 0.90
 """Protected requests/s over unprotected requests/s, at least."""
 ROOT = Path(__file__).resolve().parents[1]
-_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def session_token(key: SigningKey, lifetime: int = 600) -> str:
@@ -63,19 +62,6 @@ def bearer_request(token: str, path: str = "/") -> bytes:
     ).encode()
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of ``pid`` and its children (gunicorn's worker), in seconds."""
-    total = 0.0
-    with contextlib.suppress(OSError):
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rpartition(")")[2].split()
-        total += (int(fields[11]) + int(fields[12])) / _TICKS
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            children = [int(c) for c in f.read().split()]
-        total += sum(_cpu_seconds(child) for child in children)
-    return total
-
-
 def paired_rps(
     servers: dict[str, tuple[int, int]], request: bytes, seconds: float, rounds: int = 10
 ) -> dict[str, list[tuple[float, float]]]:
@@ -88,9 +74,9 @@ def paired_rps(
     measured: dict[str, list[tuple[float, float]]] = {name: [] for name in servers}
     for _ in range(rounds):
         for name, (port, pid) in servers.items():
-            before = _cpu_seconds(pid)
+            before = cpu_seconds(pid)
             rate = http_rps(port, request, seconds=seconds / rounds)
-            measured[name].append((rate, _cpu_seconds(pid) - before))
+            measured[name].append((rate, cpu_seconds(pid) - before))
     return measured
 
 
