@@ -10,7 +10,7 @@ from threshold.core.errors import SignedOutError
 from threshold.server.wire import public_user_data, session_json, user_json
 from threshold.services.codes import CODE_TTL_SECONDS
 from threshold.services.context import ServerContext
-from threshold.services.sessions import mint_session_token
+from threshold.services.sessions import mint_for_session
 from threshold.services.sign_in import as_seen as sign_in_as_seen
 from threshold.services.sign_up import as_seen as sign_up_as_seen
 from threshold.store.repositories import (
@@ -138,7 +138,7 @@ async def session_fapi_json(
     token = None
     if with_token and session["status"] == "active":
         try:
-            jwt = await mint_session_token(ctx, conn, session["id"], client_id=None, origin=origin)
+            jwt = await mint_for_session(ctx, conn, session, user, origin=origin)
             token = {"object": "token", "jwt": jwt}
         except SignedOutError:
             token = None

@@ -25,6 +25,7 @@ __all__ = [
     "live_session",
     "load_client",
     "mint_for_refresh",
+    "mint_for_session",
     "mint_session_token",
     "record_activity",
     "rotate_client_token",
@@ -135,9 +136,15 @@ async def _live_session(
         raise NotFoundError("Session not found.", param="session_id")
     _check_live(ctx, session)
     user = await UserRepository(conn).get(session["user_id"])
+    _check_user(user)
+    assert user is not None
+    return session, user
+
+
+def _check_user(user: Row | None) -> None:
+    """Raise :class:`SignedOutError` when the session's user is gone or banned."""
     if user is None or user["banned"]:
         raise SignedOutError()
-    return session, user
 
 
 def _check_live(ctx: ServerContext, session: Row) -> None:
@@ -178,7 +185,26 @@ async def mint_session_token(
 
     Records activity on the session at most every 30 s.
     """
-    session, _user = await _live_session(ctx, conn, session_id, client_id)
+    session, user = await _live_session(ctx, conn, session_id, client_id)
+    return await mint_for_session(
+        ctx, conn, session, user, origin=origin, lifetime=lifetime, extra_claims=extra_claims
+    )
+
+
+async def mint_for_session(
+    ctx: ServerContext,
+    conn: AsyncConnection,
+    session: Row,
+    user: Row | None,
+    *,
+    origin: str | None,
+    lifetime: int | None = None,
+    extra_claims: Mapping[str, Any] | None = None,
+) -> str:
+    """:func:`mint_session_token` for a session and its user already read in this
+    transaction (the Client's JSON has both at hand): checked the same way."""
+    _check_live(ctx, session)
+    _check_user(user)
     if activity_is_stale(ctx, session):
         await record_activity(ctx, conn, session)
     return await _sign(ctx, session, origin=origin, lifetime=lifetime, extra=extra_claims)
