@@ -139,14 +139,14 @@ NOTES = """## Where we stand
 Written by hand after the measurements above (2026-12-03); rerun a part before
 comparing, as these machines are noisy.
 
-- **Verification, fresh token (target 1): 1.49x, met, narrowly.** Raw and fresh batches
+- **Verification, fresh token (target 1): 1.46x, met, narrowly.** Raw and fresh batches
   now take turns and the ratio is the median of the pairs, because the raw RSA check alone
   moved between 17 and 24 us from one minute to the next. What remains beside the RSA
   check is about 9 us: the claims' JSON (about 2.2 us through JSON's C scanner, called
   directly), two base64 decodes (about 0.8 us each, through `binascii` directly), the
   shape, azp and time checks (under 1 us together) and the verified-token cache. Repeat of
-  a verified token: 0.2 us (met). PyJWT costs 3.2x the raw check, the official Clerk SDK
-  4.5x.
+  a verified token: 0.2 us (met). PyJWT costs 3.3x the raw check, the official Clerk SDK
+  5.1x.
 - **ASGI middleware (target 2): met in three of four cases; Starlette on uvicorn's C
   stack is at 0.85.** Starlette keeps 0.92 of its requests/s on `h11` + `asyncio` (a bare
   `pip install uvicorn`); FastAPI 0.95 there and 0.93 on `httptools` + `uvloop`. Starlette's
@@ -171,31 +171,31 @@ comparing, as these machines are noisy.
   freed; Django's middleware builds `request.auth` on every request, so every Django
   request left one (the server paid for it in collections, which is why gunicorn showed
   about 60 us where the in-process cost was 17 us).
-- **Token minting (target 3): 0.12 of raw RS256 signing, far from 0.6.** Raw signing is
-  0.29 ms here (3,470/s), so the target leaves about 0.2 ms per request for HTTP, routing
-  and the database. The server spends 1.7 to 1.9 ms of CPU per refresh (one `threshold
-  serve`, 8 connections, CPU time from `/proc`). Profiled with py-spy: the signature is
-  about a quarter of it; of the time the main thread holds the GIL, about a quarter is
-  handing work to aiosqlite's thread (each statement goes over as separate cursor,
-  execute, fetch and close steps, so the refresh's BEGIN, SELECT, COMMIT and the pool's
-  reset make about nine hand-offs), and uvicorn's access log line is about 4%. Next: one
-  hand-off per statement (a cursor for SQLite that runs a statement's steps in one go),
-  and no BEGIN/COMMIT around a single read. Neither closes a 5x gap alone; a refresh that
-  touches no database at all would, and Clerk's model (a 60 s token whose refresh must
-  see a revocation) leaves little room for that.
-- **Sign-in (target 3): 0.70 of raw argon2id, target 0.85 not met.** Since the last
-  measurement (0.61): both rate limits in one round trip, the pre-check read without the
-  write lock, SQLite writers queued on an asyncio lock instead of SQLite's sleeping busy
-  handler. A sign-in is still six short transactions around one argon2 verify, one of
-  them new: the password check is now counted before it runs, so that parallel guesses
-  cannot outrun the lockout (docs/security.md, item 13).
+- **Token minting (target 3): 0.19 of raw RS256 signing, far from 0.6.** Raw signing is
+  0.29 ms here (about 3,400/s), so the target leaves about 0.2 ms per refresh for HTTP,
+  routing and the database; the server spends 1.6 ms of CPU per refresh (the table's last
+  column). Profiled with py-spy before this round: the signature was about a quarter of
+  the main thread's busy time; handing statements to aiosqlite's worker thread (four
+  hand-offs per statement in SQLAlchemy's adapter, plus BEGIN and COMMIT) and uvicorn's
+  access log line (about 4%) stood out among the rest. Now each statement is one
+  hand-off, and the refresh's single SELECT runs without BEGIN/COMMIT: 0.12 -> 0.19 (410
+  -> 650 refreshes/s). What remains is spread over uvicorn, Starlette, our middleware,
+  SQLAlchemy's statement handling and the response; a refresh that touched no database
+  would close the gap, and Clerk's model (a refresh must see a revocation) leaves little
+  room for that.
+- **Sign-in (target 3): 0.84 of raw argon2id, target 0.85 not met by a hair.** From 0.70:
+  the one-hand-off statements (a sign-in makes 32 statements in six transactions, which
+  were about 150 hand-offs and are now 44) and the Client's JSON no longer reading the
+  session and user twice to mint its token. A sign-in costs the server about 40 ms of
+  CPU, of which argon2 is about 20; the next step is fewer statements per sign-in (the
+  sign-in row and Client are read again by each of its transactions).
 - **Backend API at 1M users (target 4): get flat, search on an index.** get at 1M is
   0.95x (SQLite) and 1.03x (PostgreSQL) of the 10k figure; search grows 2.2x and 1.6x over
   100 times the users, where a scan grows about 100x (a `LIKE` scan at 1M took about
   280 ms on SQLite). The plans name the FTS5 table and the trigram GIN index.
 - **fastapi-users side by side (target 5).** Its default argon2 (m=64 MiB, t=3, p=4) is
-  4.4x slower than ours, so sign-ins are compared against each side's own raw hash rate:
-  it keeps 0.83 of its rate, we keep 0.61 (we also create a Client and a session and mint
+  5x slower than ours, so sign-ins are compared against each side's own raw hash rate:
+  it keeps 0.95 of its rate, we keep 0.85 (we also create a Client and a session and mint
   a token; it writes nothing). Its authenticated route reads the user from the database
-  on every request: we serve 20x its requests per second there.
+  on every request: we serve 16x its requests per second there.
 """
