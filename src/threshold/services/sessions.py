@@ -82,18 +82,26 @@ async def rotate_client_token(
 
 
 async def create_session(
-    ctx: ServerContext, conn: AsyncConnection, state: ClientState, user: Row
+    ctx: ServerContext,
+    conn: AsyncConnection,
+    state: ClientState,
+    user: Row,
+    *,
+    user_changes: Mapping[str, Any] | None = None,
 ) -> Row:
     """A new active session for ``user`` on the request's Client; it becomes the active one.
 
     Signing in rotates the client token. A user already signed in on this Client gets
-    that session back instead of a second one.
+    that session back instead of a second one. ``user_changes`` are written to the user
+    with its sign-in time, in the same statement.
     """
     client = await ensure_client(ctx, conn, state)
     sessions = SessionRepository(conn)
     now = ctx.now_ms()
     for existing in await sessions.for_client(client["id"]):
         if existing["user_id"] == user["id"]:
+            if user_changes:
+                await UserRepository(conn).update(user["id"], **user_changes)
             await rotate_client_token(ctx, conn, state, last_active_session_id=existing["id"])
             return existing
     settings = ctx.settings
@@ -114,7 +122,9 @@ async def create_session(
         created_at=now,
         updated_at=now,
     )
-    await UserRepository(conn).update(user["id"], last_sign_in_at=now, last_active_at=now)
+    await UserRepository(conn).update(
+        user["id"], last_sign_in_at=now, last_active_at=now, **(user_changes or {})
+    )
     await rotate_client_token(
         ctx, conn, state, last_active_session_id=session["id"], sign_in_id=None, sign_up_id=None
     )

@@ -337,8 +337,7 @@ async def _attempt_password(
         changes: dict[str, Any] = {"failed_attempts": 0, "locked_until": None}
         if new_digest is not None:
             changes["password_digest"] = new_digest
-        await users.update(user["id"], **changes)
-        session = await create_session(ctx, conn, state, fresh)
+        session = await create_session(ctx, conn, state, fresh, user_changes=changes)
         done = {"status": "complete", "strategy": "password", "created_session_id": session["id"]}
         await SignInRepository(conn).update(row["id"], updated_at=ctx.now_ms(), **done)
         return {**row, **done}
