@@ -19,6 +19,7 @@ from email.message import Message
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from aiosmtpd.controller import Controller
@@ -32,6 +33,7 @@ __all__ = [
     "PG_ADMIN_URL",
     "LiveServer",
     "Mailbox",
+    "clerk_error",
     "free_port",
     "postgres_database",
     "python_output",
@@ -49,6 +51,17 @@ HARNESS_LOOP = "asyncio"
 keep-alive sockets still open at shutdown as a ResourceWarning from inside the loop,
 which the suite treats as an error. The servers the tests start as processes keep uvloop.
 """
+
+
+def clerk_error(response: httpx.Response, status: int = 422) -> dict[str, Any]:
+    """The first error of a refusal in Clerk's body (``errors`` and ``clerk_trace_id``,
+    each error with a message, a long message and a code), checked to have ``status``."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"errors", "clerk_trace_id"}
+    error: dict[str, Any] = body["errors"][0]
+    assert {"message", "long_message", "code"} <= set(error) and error["message"]
+    return error
 
 
 def free_port() -> int:

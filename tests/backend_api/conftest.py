@@ -15,6 +15,7 @@ import pytest
 
 from tests.support import (
     LiveServer,
+    clerk_error,
     postgres_database,
     require_postgres,
     run_live_server,
@@ -66,13 +67,7 @@ class Api:
 
     def error(self, method: str, path: str, status: int, **kw: Any) -> dict[str, Any]:
         """The single (first) Clerk error of a failed call with this status."""
-        response = self.call(method, path, **kw)
-        assert response.status_code == status, response.text
-        body = response.json()
-        assert set(body) == {"errors", "clerk_trace_id"}
-        error: dict[str, Any] = body["errors"][0]
-        assert {"message", "long_message", "code"} <= set(error)
-        return error
+        return clerk_error(self.call(method, path, **kw), status)
 
     def user(self, **fields: Any) -> dict[str, Any]:
         """A new user with a unique address (and the standard password unless given)."""

@@ -8,13 +8,11 @@ email, creates no session and leaves the lockout count alone.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
-import httpx
 import pytest
 
 from tests.browser import PASSWORD, FapiBrowser, sign_up_user
-from tests.support import LiveServer, sql
+from tests.support import LiveServer, clerk_error, sql
 
 GONE = "client_state_invalid"
 ADA = "ada@example.com"
@@ -22,15 +20,6 @@ ADA = "ada@example.com"
 
 def _expire(server: LiveServer, sia: str) -> None:
     sql(server, "UPDATE sign_ins SET abandon_at = 1 WHERE id = :id", id=sia)
-
-
-def _error(response: httpx.Response) -> dict[str, Any]:
-    assert response.status_code == 422, response.text
-    body = response.json()
-    assert set(body) == {"errors", "clerk_trace_id"}
-    error: dict[str, Any] = body["errors"][0]
-    assert {"message", "long_message", "code"} <= set(error) and error["message"]
-    return error
 
 
 def _stored_status(server: LiveServer, sia: str) -> str:
@@ -76,7 +65,7 @@ def test_an_expired_sign_in_sends_no_code(live_server: LiveServer) -> None:
     _expire(live_server, sia)
     for strategy in ("email_code", "reset_password_email_code"):
         refused = browser.post(f"/v1/client/sign_ins/{sia}/prepare_first_factor", strategy=strategy)
-        assert _error(refused)["code"] == GONE
+        assert clerk_error(refused)["code"] == GONE
     assert _stored_status(live_server, sia) == "abandoned"
     assert sql(live_server, "SELECT id FROM verifications WHERE subject_id = :s", s=user_id) == []
     # A code asked for afterwards on a fresh attempt arrives; the expired one sent none.
@@ -96,7 +85,7 @@ def test_a_correct_password_on_an_expired_sign_in_signs_nobody_in(
     path = f"/v1/client/sign_ins/{sia}/attempt_first_factor"
     for password in (PASSWORD, "wrong " + PASSWORD):
         refused = browser.post(path, strategy="password", password=password)
-        assert _error(refused)["code"] == GONE
+        assert clerk_error(refused)["code"] == GONE
     assert _sessions(live_server) == sessions
     assert browser.client()["sessions"] == []  # type: ignore[index]
     # Neither attempt was counted toward the lockout.
@@ -116,7 +105,7 @@ def test_an_expired_sign_in_refuses_its_code(live_server: LiveServer) -> None:
     attempted = browser.post(
         f"/v1/client/sign_ins/{sia}/attempt_first_factor", strategy="email_code", code=code
     )
-    assert _error(attempted)["code"] == GONE
+    assert clerk_error(attempted)["code"] == GONE
     assert _sessions(live_server) == sessions
     assert _stored_status(live_server, sia) == "abandoned"
 
@@ -134,7 +123,7 @@ def test_an_expired_password_reset_keeps_the_old_password(live_server: LiveServe
     )
     _expire(live_server, sia)
     refused = browser.post(f"{path}/reset_password", password="a brand new passphrase for ada")
-    assert _error(refused)["code"] == GONE
+    assert clerk_error(refused)["code"] == GONE
     assert browser.client()["sign_in"]["status"] == "abandoned"  # type: ignore[index]
     done = FapiBrowser(live_server).ok(
         "POST", "/v1/client/sign_ins", identifier=ADA, password=PASSWORD
@@ -161,7 +150,7 @@ def test_a_sign_in_that_lapses_during_the_password_check_signs_nobody_in(
     refused = browser.post(
         f"/v1/client/sign_ins/{sia}/attempt_first_factor", strategy="password", password=PASSWORD
     )
-    assert _error(refused)["code"] == GONE
+    assert clerk_error(refused)["code"] == GONE
     assert _sessions(live_server) == sessions
     assert _user(live_server) == (user_id, 0)
     assert _stored_status(live_server, sia) == "abandoned"

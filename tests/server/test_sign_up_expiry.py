@@ -6,27 +6,14 @@ It reads ``abandoned`` (Clerk's status for an expired sign-up), refuses every st
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
-
 from tests.browser import PASSWORD, FapiBrowser
-from tests.support import LiveServer, sql
+from tests.support import LiveServer, clerk_error, sql
 
 GONE = "sign_up_cannot_be_updated"
 
 
 def _expire(server: LiveServer, sua: str) -> None:
     sql(server, "UPDATE sign_ups SET abandon_at = 1 WHERE id = :id", id=sua)
-
-
-def _error(response: httpx.Response) -> dict[str, Any]:
-    assert response.status_code == 422, response.text
-    body = response.json()
-    assert set(body) == {"errors", "clerk_trace_id"}
-    error: dict[str, Any] = body["errors"][0]
-    assert {"message", "long_message", "code"} <= set(error) and error["message"]
-    return error
 
 
 def _stored_status(server: LiveServer, sua: str) -> str:
@@ -52,7 +39,7 @@ def test_an_expired_sign_up_sends_no_code(live_server: LiveServer) -> None:
     refused = browser.post(
         f"/v1/client/sign_ups/{sua['id']}/prepare_verification", strategy="email_code"
     )
-    assert _error(refused)["code"] == GONE
+    assert clerk_error(refused)["code"] == GONE
     assert _stored_status(live_server, sua["id"]) == "abandoned"
     assert sql(live_server, "SELECT id FROM verifications WHERE subject_id = :s", s=sua["id"]) == []
     # A code sent afterwards arrives; none ever went to the expired sign-up's address.
@@ -76,11 +63,11 @@ def test_an_expired_sign_up_refuses_updates_and_codes(live_server: LiveServer) -
     patched = browser.http.post(
         f"/v1/client/sign_ups/{sua}?_method=PATCH", data={"first_name": "Di"}
     )
-    assert _error(patched)["code"] == GONE
+    assert clerk_error(patched)["code"] == GONE
     attempted = browser.post(
         f"/v1/client/sign_ups/{sua}/attempt_verification", strategy="email_code", code=code
     )
-    assert _error(attempted)["code"] == GONE
+    assert clerk_error(attempted)["code"] == GONE
     assert sql(live_server, "SELECT id FROM users") == []
     assert sql(live_server, "SELECT first_name FROM sign_ups WHERE id = :id", id=sua) == [(None,)]
     assert browser.client()["sign_up"]["status"] == "abandoned"  # type: ignore[index]

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.browser import PASSWORD, FapiBrowser, sign_up_user
-from tests.support import LiveServer, sql
+from tests.support import LiveServer, clerk_error, sql
 
 APP_ORIGIN = "http://localhost:3000"
 
@@ -36,15 +36,6 @@ def _patched(browser: FapiBrowser, sua: str, **data: Any) -> dict[str, Any]:
     body: dict[str, Any] = response.json()
     assert set(body) == {"response", "client"}
     return body
-
-
-def _error(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"errors", "clerk_trace_id"}
-    error: dict[str, Any] = body["errors"][0]
-    assert {"message", "long_message", "code"} <= set(error)
-    return error
 
 
 def _sign_up_row(server: LiveServer, sua: str) -> tuple[Any, ...]:
@@ -115,7 +106,7 @@ def test_a_new_address_voids_the_old_code(live_server: LiveServer) -> None:
     assert sign_up["verifications"]["email_address"]["status"] == "unverified"
 
     stale = browser.post(f"/v1/client/sign_ups/{sua}/attempt_verification", code=old_code)
-    assert _error(stale, 422)["code"] == "verification_expired"
+    assert clerk_error(stale, 422)["code"] == "verification_expired"
     assert sql(live_server, "SELECT count(*) FROM users")[0][0] == 0
 
     browser.ok("POST", f"/v1/client/sign_ups/{sua}/prepare_verification", strategy="email_code")
@@ -147,7 +138,7 @@ def test_a_new_address_after_verification_is_unverified_again(live_server: LiveS
     assert moved["response"]["unverified_fields"] == ["email_address"]
     assert moved["response"]["missing_fields"] == []
     reused = browser.post(f"/v1/client/sign_ups/{sua}/attempt_verification", code=code)
-    assert _error(reused, 422)["code"] == "verification_expired"
+    assert clerk_error(reused, 422)["code"] == "verification_expired"
     assert sql(live_server, "SELECT count(*) FROM users")[0][0] == 0
 
 
@@ -165,7 +156,7 @@ def test_weak_passwords_refused_and_nothing_changes(
     browser = FapiBrowser(live_server)
     sua = _start(browser, "quentin.quist@example.com", first_name="Quentin")
     before = _sign_up_row(live_server, sua)
-    error = _error(_patch(browser, sua, first_name="Changed", password=password), 422)
+    error = clerk_error(_patch(browser, sua, first_name="Changed", password=password), 422)
     assert error["code"] == code and error["message"]
     assert error["meta"]["param_name"] == "password"
     assert _sign_up_row(live_server, sua) == before
@@ -185,7 +176,7 @@ def test_bad_input_loses_nothing(live_server: LiveServer) -> None:
         ({"ticket": "no-such-ticket"}, "ticket_invalid", "ticket"),
     ]
     for fields, code, param in cases:
-        error = _error(_patch(browser, sua, first_name="Changed", password=PASSWORD, **fields), 422)
+        error = clerk_error(_patch(browser, sua, first_name="Changed", password=PASSWORD, **fields))
         assert (error["code"], error["meta"]["param_name"]) == (code, param), fields
     assert _sign_up_row(live_server, sua) == before
 
@@ -222,13 +213,13 @@ def test_block_and_allow_lists_apply_to_a_new_address(live_server: LiveServer) -
     sua = _start(browser, "sam@example.com")
     blocked = api.post("/blocklist_identifiers", json={"identifier": "@spam.example"})
     assert blocked.status_code == 200, blocked.text
-    error = _error(_patch(browser, sua, email_address="sam@spam.example"), 422)
+    error = clerk_error(_patch(browser, sua, email_address="sam@spam.example"), 422)
     assert error["code"] == "identifier_not_allowed_access"
     assert error["meta"]["param_name"] == "email_address"
 
     allowed = api.post("/allowlist_identifiers", json={"identifier": "*@good.example"})
     assert allowed.status_code == 200, allowed.text
-    error = _error(_patch(browser, sua, email_address="sam@other.example"), 422)
+    error = clerk_error(_patch(browser, sua, email_address="sam@other.example"), 422)
     assert error["code"] == "identifier_not_allowed_access"
     assert _sign_up_row(live_server, sua)[0] == "sam@example.com"
     moved = _patched(browser, sua, email_address="sam@good.example")["response"]
@@ -243,9 +234,9 @@ def test_only_the_own_clients_sign_up(live_server: LiveServer) -> None:
     stranger.post("/v1/client")
     for browser in (stranger, FapiBrowser(live_server)):
         for fields in ({"first_name": "Mallory"}, {"password": PASSWORD}):
-            error = _error(_patch(browser, sua, **fields), 404)
+            error = clerk_error(_patch(browser, sua, **fields), 404)
             assert error["code"] == "resource_not_found"
-    assert _error(_patch(stranger, "sua_nope", first_name="X"), 404)["code"] == (
+    assert clerk_error(_patch(stranger, "sua_nope", first_name="X"), 404)["code"] == (
         "resource_not_found"
     )
     assert _sign_up_row(live_server, sua) == before
@@ -256,7 +247,7 @@ def test_a_complete_sign_up_refuses_updates(live_server: LiveServer) -> None:
     done = sign_up_user(browser, "uma@example.com", first_name="Uma")
     sua = done["response"]["id"]
     for fields in ({"first_name": "Other"}, {"password": "another fine passphrase"}, {}):
-        error = _error(_patch(browser, sua, **fields), 422)
+        error = clerk_error(_patch(browser, sua, **fields), 422)
         assert error["code"] == "client_state_invalid" and error["message"]
     got = browser.ok("GET", f"/v1/client/sign_ups/{sua}")["response"]
     assert got["status"] == "complete" and got["first_name"] == "Uma"
@@ -266,8 +257,8 @@ def test_an_abandoned_sign_up_refuses_updates(live_server: LiveServer) -> None:
     browser = FapiBrowser(live_server)
     sua = _start(browser, "vi@example.com")
     sql(live_server, "UPDATE sign_ups SET abandon_at = 1 WHERE id = :id", id=sua)
-    error = _error(_patch(browser, sua, first_name="Vi"), 422)
+    error = clerk_error(_patch(browser, sua, first_name="Vi"), 422)
     assert error["code"] == "sign_up_cannot_be_updated"
     sql(live_server, "UPDATE sign_ups SET status = 'abandoned' WHERE id = :id", id=sua)
-    refused = _error(_patch(browser, sua, password=PASSWORD), 422)
+    refused = clerk_error(_patch(browser, sua, password=PASSWORD), 422)
     assert refused["code"] == "sign_up_cannot_be_updated"

@@ -121,6 +121,22 @@ def _render(parts: list[Part] | None, pool: list[str]) -> str | None:
     return "".join(p if isinstance(p, str) else pool[p] for p in parts)
 
 
+def _headers(
+    base: dict[str, str],
+    cookie: list[Part] | None,
+    authorization: list[Part] | None,
+    pool: list[str],
+) -> tuple[dict[str, str], str | None, str | None]:
+    """``base`` plus the rendered Cookie and Authorization values (also returned)."""
+    headers = dict(base)
+    cookie_text, auth_text = _render(cookie, pool), _render(authorization, pool)
+    if cookie_text is not None:
+        headers["cookie"] = cookie_text
+    if auth_text is not None:
+        headers["authorization"] = auth_text
+    return headers, cookie_text, auth_text
+
+
 def _uses_signed_in_token(parts: list[Part] | None, pool: list[str]) -> bool:
     """True when a genuine (or renewable) token is in the value: signing in is fine then."""
     return parts is not None and any(p in SIGNED_IN for p in parts if isinstance(p, int))
@@ -202,12 +218,7 @@ def test_random_cookies_and_authorization_never_crash(
 ) -> None:
     pool = random_setup.pool
     method, base = kind
-    headers = dict(base)
-    cookie_text, auth_text = _render(cookie, pool), _render(authorization, pool)
-    if cookie_text is not None:
-        headers["cookie"] = cookie_text
-    if auth_text is not None:
-        headers["authorization"] = auth_text
+    headers, _, _ = _headers(base, cookie, authorization, pool)
     may_sign_in = _uses_signed_in_token(cookie, pool) or _uses_signed_in_token(authorization, pool)
     from_asgi = call_asgi(portal, random_setup.asgi, method, headers)
     from_wsgi = call_wsgi(random_setup.wsgi, method, headers)
@@ -246,14 +257,8 @@ def test_the_shortcut_agrees_with_the_full_rules(
     """``authenticate_known`` (the middlewares' shortcut) answers only where the full rules
     would answer the same, before and after they have verified the request's token."""
     sdk = random_setup.sdk
-    pool = random_setup.pool
     method, base = kind
-    headers = dict(base)
-    cookie_text, auth_text = _render(cookie, pool), _render(authorization, pool)
-    if cookie_text is not None:
-        headers["cookie"] = cookie_text
-    if auth_text is not None:
-        headers["authorization"] = auth_text
+    headers, cookie_text, auth_text = _headers(base, cookie, authorization, random_setup.pool)
     request = RequestInfo(
         method, "http", "app.test", "/", query, headers, parse_cookies(cookie_text)
     )
