@@ -91,8 +91,10 @@ async def create_sign_in(ctx: ServerContext, state: ClientState, params: Mapping
     if strategy == "ticket" or (params.get("ticket") and not params.get("identifier")):
         return await _sign_in_with_ticket(ctx, state, params.get("ticket"))
     identifier = normalize_email(params.get("identifier"), param="identifier")
+    password = params.get("password")
+    with_password = password not in (None, "")
 
-    async def flow(conn: AsyncConnection) -> Row:
+    async def flow(conn: AsyncConnection) -> tuple[Row, Row | None]:
         await check_identifier_allowed(conn, identifier, param="identifier")
         client = await ensure_client(ctx, conn, state)
         email = await EmailRepository(conn).by_address(identifier)
@@ -111,7 +113,9 @@ async def create_sign_in(ctx: ServerContext, state: ClientState, params: Mapping
             updated_at=now,
         )
         await ClientRepository(conn).update(client["id"], sign_in_id=row["id"], updated_at=now)
-        return row
+        # The password check needs the user: read it here, not in a transaction of its own.
+        user = await UserRepository(conn).get(email["user_id"]) if with_password and email else None
+        return row, user
 
     if not ctx.settings.protect_identifier_existence:
 
@@ -122,11 +126,9 @@ async def create_sign_in(ctx: ServerContext, state: ClientState, params: Mapping
             raise ValidationError(
                 "Couldn't find your account.", param="identifier", code="form_identifier_not_found"
             )
-    row = await run_flow(ctx, flow, state=state)
-    if params.get("password") not in (None, ""):
-        return await attempt_first_factor(
-            ctx, state, row["id"], {"strategy": "password", "password": params["password"]}
-        )
+    row, user = await run_flow(ctx, flow, state=state)
+    if with_password:
+        return await _attempt_password(ctx, state, row["id"], password, read=(row, user))
     return row
 
 
@@ -294,20 +296,29 @@ async def _identifier(ctx: ServerContext, state: ClientState, sign_in_id: str) -
 
 
 async def _attempt_password(
-    ctx: ServerContext, state: ClientState, sign_in_id: str, password: object
+    ctx: ServerContext,
+    state: ClientState,
+    sign_in_id: str,
+    password: object,
+    *,
+    read: tuple[Row, Row | None] | None = None,
 ) -> Row:
+    """``read``: the attempt and its user, when the caller has just read them (a sign-in
+    created with its password)."""
     if not isinstance(password, str) or not password:
         raise ValidationError("Enter your password.", param="password", code="form_param_missing")
     if len(password) > ctx.policy.max_length * 4:
         raise InvalidCredentialsError(param="password")
 
-    async def read(conn: AsyncConnection) -> tuple[Row, Row | None]:
+    async def load(conn: AsyncConnection) -> tuple[Row, Row | None]:
         row = await _load(conn, state, sign_in_id)
         _check_open(ctx, row)  # before the limits, the lockout count and argon2
         user = await UserRepository(conn).get(row["user_id"]) if row["user_id"] else None
         return row, user
 
-    row, user = await run_flow(ctx, read, state=state, readonly=True)
+    if read is None:
+        read = await run_flow(ctx, load, state=state, readonly=True)
+    row, user = read
     try:
         user = await _verify_password(ctx, state, row, user, password)
     except ThresholdError as exc:
