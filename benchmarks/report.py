@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["ok", "render"]
+__all__ = ["figures_of", "ok", "render"]
 
 HEADER = """# Benchmarks
 
@@ -20,6 +20,11 @@ measured one at a time on an otherwise idle machine.
 def ok(good: bool) -> str:
     """The verdict cell of a target row."""
     return "met" if good else "**not met**"
+
+
+def figures_of(results: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """The figures whose keys start with ``prefix``, with the prefix taken off."""
+    return {k.removeprefix(prefix): v for k, v in results.items() if k.startswith(prefix)}
 
 
 def _measured(part: dict[str, Any]) -> str:
@@ -44,11 +49,7 @@ def _middleware(m: dict[str, Any]) -> str:
     rows = []
     for kind, label in (("starlette", "Starlette"), ("fastapi", "FastAPI")):
         for stack, stack_label in (("h11", "h11 + asyncio"), ("httptools", "httptools + uvloop")):
-            r = {
-                k.removeprefix(f"{kind}_{stack}_"): v
-                for k, v in m.items()
-                if k.startswith(f"{kind}_{stack}_")
-            }
+            r = figures_of(m, f"{kind}_{stack}_")
             floor = f"{r['floor_ratio']:.2f}" if "floor_ratio" in r else "n/a"
             rows.append(
                 f"| {label} | {stack_label} | {r['plain_rps']:.0f} | {r['protected_rps']:.0f} | "

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from benchmarks._timing import cpu_seconds, http_rps
 from benchmarks.http_servers import _free_port, serve
+from benchmarks.report import figures_of
 from threshold.core.jwt import encode_rs256
 from threshold.core.keys import SigningKey, generate_signing_key
 from threshold.core.tokens import CAT_SESSION, session_claims
@@ -175,7 +176,7 @@ def markdown_wsgi(results: dict[str, float]) -> str:
         ("flask", "Flask", "`threshold.flask.Threshold(app)`"),
         ("django", "Django", "`threshold.django.middleware.AuthMiddleware`"),
     ):
-        r = {k.removeprefix(f"{kind}_"): v for k, v in results.items() if k.startswith(kind)}
+        r = figures_of(results, f"{kind}_")
         rows.append(
             f"| {label} | {wiring} | {r['plain_rps']:.0f} | {r['protected_rps']:.0f} | "
             f"{r['ratio']:.2f} ({_verdict(r['ratio'] >= TARGET)}) | "
@@ -184,7 +185,7 @@ def markdown_wsgi(results: dict[str, float]) -> str:
     table = "\n".join(rows)
     cost_rows = []
     for kind, label in (("flask", "Flask"), ("django", "Django")):
-        r = {k.removeprefix(f"{kind}_"): v for k, v in results.items() if k.startswith(kind)}
+        r = figures_of(results, f"{kind}_")
         cost_rows.append(
             f"| {label} | {r['plain_app_us']:.1f} us | {r['protected_app_us']:.1f} us | "
             f"{r['middleware_us']:.1f} us | {r['estimated_ratio']:.2f} "

@@ -64,6 +64,12 @@ NUMBERS: st.SearchStrategy[list[Part]] = st.one_of(
 NAMES = st.sampled_from(["__session_abc", "__client", "", " ", "__SESSION"]) | st.text(
     LATIN1, max_size=12
 )
+EXAMPLES = settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+"""Hypothesis settings of both tests here (one pair of middlewares serves many examples)."""
 SEPARATORS = st.sampled_from(["; ", ";", ",", " ; ", ";;", "\t;", ", "])
 
 
@@ -198,11 +204,7 @@ def random_setup(forge: Forge, mode: str) -> RandomSetup:
 
 
 @pytest.mark.parametrize("mode", ["pem", "jwks"])
-@settings(
-    max_examples=200,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@EXAMPLES
 @given(
     kind=KINDS,
     cookie=COOKIES,
@@ -233,11 +235,7 @@ QUERIES = st.sampled_from(["", "page=2", "__clerk_handshake_nonce=abc", "__clerk
 
 
 @pytest.mark.parametrize("mode", ["pem", "jwks"])
-@settings(
-    max_examples=200,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@EXAMPLES
 @given(
     kind=KINDS,
     query=QUERIES,
