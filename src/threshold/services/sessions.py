@@ -145,16 +145,15 @@ async def _live_session(
     if session is None or (client_id is not None and session["client_id"] != client_id):
         raise NotFoundError("Session not found.", param="session_id")
     _check_live(ctx, session)
-    user = await UserRepository(conn).get(session["user_id"])
-    _check_user(user)
-    assert user is not None
+    user = _signed_in_user(await UserRepository(conn).get(session["user_id"]))
     return session, user
 
 
-def _check_user(user: Row | None) -> None:
-    """Raise :class:`SignedOutError` when the session's user is gone or banned."""
+def _signed_in_user(user: Row | None) -> Row:
+    """The session's user; :class:`SignedOutError` when it is gone or banned."""
     if user is None or user["banned"]:
         raise SignedOutError()
+    return user
 
 
 def _check_live(ctx: ServerContext, session: Row) -> None:
@@ -214,7 +213,7 @@ async def mint_for_session(
     """:func:`mint_session_token` for a session and its user already read in this
     transaction (the Client's JSON has both at hand): checked the same way."""
     _check_live(ctx, session)
-    _check_user(user)
+    _signed_in_user(user)
     if activity_is_stale(ctx, session):
         await record_activity(ctx, conn, session)
     return await _sign(ctx, session, origin=origin, lifetime=lifetime, extra=extra_claims)
