@@ -29,7 +29,7 @@ from threshold.server.http import (
 from threshold.services import sessions as sess
 from threshold.services import sign_in, sign_up
 from threshold.services.context import ServerContext
-from threshold.services.flow import ClientState, run_flow
+from threshold.services.flow import ClientState, keeping_refusals, run_flow
 from threshold.services.handshake import build_directives, create_nonce
 from threshold.store.repositories import ClientRepository, SessionRepository
 
@@ -294,12 +294,10 @@ async def _refresh_token(call: FapiCall, sid: str) -> Response:
     """``POST /v1/client/sessions/{id}/tokens``: read-only, plus a rare activity write."""
     ctx = call.ctx
 
-    async def mint(conn: AsyncConnection) -> tuple[str, Json | None]:
-        return await sess.mint_for_refresh(
-            ctx, conn, sid, client_token=call.state.cookie_token, origin=call.state.origin
+    async with keeping_refusals(ctx):
+        jwt, stale = await sess.mint_for_refresh(
+            ctx, sid, client_token=call.state.cookie_token, origin=call.state.origin
         )
-
-    jwt, stale = await run_flow(ctx, mint, single_read=True)
     if stale is not None:
 
         async def touch(conn: AsyncConnection) -> None:

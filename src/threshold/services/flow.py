@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -14,7 +15,7 @@ from threshold.services.mail import Mail
 from threshold.services.ratelimit import Limit
 from threshold.store.repositories._base import Row
 
-__all__ = ["ClientState", "Limit", "run_flow"]
+__all__ = ["ClientState", "Limit", "keeping_refusals", "run_flow"]
 
 ResultT = TypeVar("ResultT")
 
@@ -41,31 +42,38 @@ async def run_flow(
     limits: tuple[Limit, ...] = (),
     state: ClientState | None = None,
     readonly: bool = False,
-    single_read: bool = False,
 ) -> ResultT:
     """Check ``limits``, run ``fn`` in one transaction, then send the flow's emails.
 
     With a ``state``, the request's Client is (re)loaded inside the transaction first.
-    ``readonly`` and ``single_read`` are passed to :meth:`Database.transaction`.
+    ``readonly`` is passed to :meth:`Database.transaction`.
 
     When ``fn`` raises a :class:`ThresholdError` with ``after_rollback`` set (a failed
     password or code, whose count must survive the rollback), that work runs in a
     transaction of its own before the error propagates.
     """
     await ctx.limiter.hit_all(limits)
-    try:
-        async with ctx.db.transaction(readonly=readonly, single_read=single_read) as conn:
-            if state is not None:
-                from threshold.services.sessions import load_client
+    async with keeping_refusals(ctx), ctx.db.transaction(readonly=readonly) as conn:
+        if state is not None:
+            from threshold.services.sessions import load_client
 
-                state.client = await load_client(conn, state.new_token or state.cookie_token)
-            result = await fn(conn)
+            state.client = await load_client(conn, state.new_token or state.cookie_token)
+        result = await fn(conn)
+    if state is not None and state.mails:
+        ctx.mailer.send_later(state.mails)
+        state.mails = []
+    return result
+
+
+@asynccontextmanager
+async def keeping_refusals(ctx: ServerContext) -> AsyncIterator[None]:
+    """Let a :class:`ThresholdError` through, after running its ``after_rollback`` work
+    (a failed password's count, a lapsed session marked expired) in a transaction of
+    its own, since the refused work itself is rolled back or was only read."""
+    try:
+        yield
     except ThresholdError as exc:
         if exc.after_rollback is not None:
             async with ctx.db.transaction() as conn:
                 await exc.after_rollback(conn)
         raise
-    if state is not None and state.mails:
-        ctx.mailer.send_later(state.mails)
-        state.mails = []
-    return result

@@ -16,6 +16,7 @@ from threshold.services.context import ServerContext
 from threshold.services.flow import ClientState
 from threshold.store.repositories import ClientRepository, SessionRepository, UserRepository
 from threshold.store.repositories._base import Row
+from threshold.store.repositories.clients import SESSION_FOR_REFRESH
 
 __all__ = [
     "client_uat",
@@ -221,7 +222,6 @@ async def mint_for_session(
 
 async def mint_for_refresh(
     ctx: ServerContext,
-    conn: AsyncConnection,
     session_id: str,
     *,
     client_token: str | None,
@@ -229,14 +229,18 @@ async def mint_for_refresh(
 ) -> tuple[str, Row | None]:
     """The browser's token refresh, read-only: (token, session to record activity on).
 
-    Token refreshes are the busiest path: one query finds the Client by its token and
-    the session with its user's ban flag, and the caller records activity in a separate
-    short write only when it is stale, so refreshes never queue on a write lock.
+    Token refreshes are the busiest path: one point read finds the Client by its token
+    and the session with its user's ban flag (on SQLite without leaving the event loop,
+    see :class:`~threshold.store.point_reads.PointRead`), and the caller records
+    activity in a separate short write only when it is stale, so refreshes never queue
+    on a write lock.
     """
     digest = _client_digest(client_token)
     if digest is None:
         raise SignedOutError()
-    session = await SessionRepository(conn).for_refresh(session_id, digest)
+    session = await ctx.db.point_read(
+        SESSION_FOR_REFRESH, session_id=session_id, client_digest=digest
+    )
     if session is None:
         raise SignedOutError()
     if session["id"] is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,6 +17,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from threshold.core.errors import UnavailableError
+from threshold.store.point_reads import PointRead, SqliteLoopReader, sqlite_loop_connector
+from threshold.store.repositories._base import Row
 from threshold.store.sqlite_driver import async_creator
 
 __all__ = ["Database", "is_sqlite_url"]
@@ -53,6 +56,7 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         kwargs: dict[str, Any] = {"echo": echo}
+        self._loop_reader: SqliteLoopReader | None = None
         if is_sqlite_url(url):
             path = url.split(":///", 1)[-1]
             if path and path != ":memory:":
@@ -70,6 +74,11 @@ class Database:
         if is_sqlite_url(url):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
+            dialect = self.engine.dialect
+            args, connect_kwargs = dialect.create_connect_args(self.engine.url)
+            if args and args[0] not in ("", ":memory:"):  # a file: every connection sees it
+                connect = sqlite_loop_connector(list(args), dict(connect_kwargs))
+                self._loop_reader = SqliteLoopReader(dialect, connect)
 
     @property
     def is_sqlite(self) -> bool:
@@ -114,7 +123,28 @@ class Database:
                 raise
             raise UnavailableError() from exc
 
+    async def point_read(self, read: PointRead, /, **params: Any) -> Row | None:
+        """Run a :class:`PointRead`: the one row it finds, as a dict, or None.
+
+        The row is committed data as of the statement (no transaction is held). On a
+        SQLite file the read runs on this thread's own connection without leaving the
+        event loop; if SQLite cannot answer at once (busy, or any error), it is read
+        through the engine like any :meth:`transaction` (``single_read``), whose errors
+        are the usual ones.
+        """
+        read.check(params)
+        if self._loop_reader is not None:
+            try:
+                return self._loop_reader.read(read, params)
+            except sqlite3.Error:
+                pass  # the engine's connection waits for locks and reports errors
+        async with self.transaction(single_read=True) as conn:
+            row = (await conn.execute(read.statement, params)).mappings().first()
+        return None if row is None else dict(row)
+
     async def dispose(self) -> None:
+        if self._loop_reader is not None:
+            self._loop_reader.close()
         await self.engine.dispose()
 
     async def current_revision(self) -> str | None:

@@ -6,7 +6,8 @@ rows, close the cursor. Each call is a hand-off from the event loop to the threa
 back (a queue put, a thread wake-up, a loop wake-up), and on a token refresh or a
 sign-in those hand-offs cost more than the SQL. Here a statement's four steps run in
 one call on the thread, and the cursor SQLAlchemy sees only hands back what that call
-kept. Commit, rollback, the worker thread and the errors are aiosqlite's own.
+kept. A commit or rollback with no transaction open makes no hand-off at all. The
+worker thread and the errors are aiosqlite's own.
 """
 
 from __future__ import annotations
@@ -121,6 +122,18 @@ class OneHopConnection(aiosqlite.Connection):
 
     def cursor(self) -> _Opening:  # type: ignore[override]
         return _Opening(_Cursor(self))
+
+    # sqlite3 ignores a commit or rollback outside a transaction; answering that here
+    # saves the hand-off, notably the pool's rollback each time a connection returns.
+    # No statement runs on the thread meanwhile: SQLAlchemy awaits each one.
+
+    async def commit(self) -> None:
+        if self.in_transaction:
+            await super().commit()
+
+    async def rollback(self) -> None:
+        if self.in_transaction:
+            await super().rollback()
 
 
 def async_creator(url: str) -> Callable[[], Awaitable[OneHopConnection]]:

@@ -4,10 +4,27 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from threshold.store.point_reads import PointRead
 from threshold.store.repositories._base import Repository, Row
 from threshold.store.tables import clients, sessions, users
 
-__all__ = ["ClientRepository", "SessionRepository"]
+__all__ = ["SESSION_FOR_REFRESH", "ClientRepository", "SessionRepository"]
+
+SESSION_FOR_REFRESH = PointRead(
+    sa.select(sessions, users.c.banned.label("user_banned"))
+    .select_from(clients)
+    .outerjoin(
+        sessions,
+        (sessions.c.client_id == clients.c.id) & (sessions.c.id == sa.bindparam("session_id")),
+    )
+    .outerjoin(users, users.c.id == sessions.c.user_id)
+    .where(clients.c.token_digest == sa.bindparam("client_digest"), clients.c.ended.is_(False))
+)
+"""A token refresh's one read, by the client token's digest and the session id.
+
+No row when no live Client has that token. Otherwise the session's columns with its
+user's ``user_banned`` flag, all None when the Client has no such session.
+"""
 
 
 class ClientRepository(Repository):
@@ -21,23 +38,6 @@ class ClientRepository(Repository):
 
 class SessionRepository(Repository):
     table = sessions
-
-    async def for_refresh(self, session_id: str, client_digest: str) -> Row | None:
-        """A token refresh's one query, by the client token's digest and the session id.
-
-        None when no live Client has that token. Otherwise the session's columns with
-        its user's ``user_banned`` flag, all None when the Client has no such session.
-        """
-        stmt = (
-            sa.select(sessions, users.c.banned.label("user_banned"))
-            .select_from(clients)
-            .outerjoin(
-                sessions, (sessions.c.client_id == clients.c.id) & (sessions.c.id == session_id)
-            )
-            .outerjoin(users, users.c.id == sessions.c.user_id)
-            .where(clients.c.token_digest == client_digest, clients.c.ended.is_(False))
-        )
-        return await self._one(stmt)
 
     async def for_client(self, client_id: str, *, live_only: bool = True) -> list[Row]:
         stmt = sa.select(sessions).where(sessions.c.client_id == client_id)

@@ -1,0 +1,231 @@
+"""Point reads (``Database.point_read``): the same rows as the engine gives, committed
+data only, no hand-off to aiosqlite's thread on SQLite, and a fall back to the engine
+that never blocks the event loop when SQLite is busy."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import pytest
+import sqlalchemy as sa
+
+from threshold.store.db import Database
+from threshold.store.point_reads import PointRead
+
+metadata = sa.MetaData()
+owners = sa.Table(
+    "owners",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("banned", sa.Boolean, nullable=False),
+)
+things = sa.Table(
+    "things",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("owner_id", sa.String(40), nullable=False),
+    sa.Column("count", sa.BigInteger, nullable=False),
+    sa.Column("note", sa.String(100)),
+    sa.Column("extra", sa.JSON),
+    sa.Column("live", sa.Boolean, nullable=False),
+)
+THING = PointRead(
+    sa.select(things, owners.c.banned.label("owner_banned"))
+    .select_from(owners)
+    .outerjoin(things, (things.c.owner_id == owners.c.id) & (things.c.id == sa.bindparam("thing")))
+    .where(owners.c.id == sa.bindparam("owner"), owners.c.banned.is_(False))
+    .where(owners.c.id != "nobody")  # a parameter with a fixed value
+)
+
+
+def _url(database_url: str | None, tmp_path: Path) -> str:
+    return database_url or f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"
+
+
+async def _fill(db: Database) -> None:
+    async with db.transaction() as conn:
+        await conn.run_sync(metadata.create_all)
+        await conn.execute(
+            sa.insert(owners), [{"id": "o1", "banned": False}, {"id": "o2", "banned": True}]
+        )
+        await conn.execute(
+            sa.insert(things),
+            [
+                {
+                    "id": "t1",
+                    "owner_id": "o1",
+                    "count": 2**40,
+                    "note": "é\n",
+                    "extra": {"a": [1, None]},
+                    "live": True,
+                },
+                {
+                    "id": "t2",
+                    "owner_id": "o1",
+                    "count": 0,
+                    "note": None,
+                    "extra": None,
+                    "live": False,
+                },
+            ],
+        )
+
+
+CASES = [
+    {"owner": "o1", "thing": "t1"},  # a row with every type converted
+    {"owner": "o1", "thing": "t2"},  # NULLs and False
+    {"owner": "o1", "thing": "nope"},  # the outer join finds nothing: all None
+    {"owner": "o2", "thing": "t1"},  # filtered out: no row
+    {"owner": "x", "thing": "t1"},
+]
+
+
+def test_point_reads_give_what_the_engine_gives(database_url: str | None, tmp_path: Path) -> None:
+    async def run() -> tuple[list[Any], list[Any]]:
+        db = Database(_url(database_url, tmp_path))
+        try:
+            await _fill(db)
+            fast = [await db.point_read(THING, **case) for case in CASES]
+            slow = []
+            async with db.transaction(readonly=True) as conn:
+                for case in CASES:
+                    row = (await conn.execute(THING.statement, case)).mappings().first()
+                    slow.append(None if row is None else dict(row))
+            return fast, slow
+        finally:
+            await db.dispose()
+
+    fast, slow = asyncio.run(run())
+    assert fast == slow
+    assert fast[0] == {
+        "id": "t1",
+        "owner_id": "o1",
+        "count": 2**40,
+        "note": "é\n",
+        "extra": {"a": [1, None]},
+        "live": True,
+        "owner_banned": False,
+    }
+    assert fast[1] is not None and fast[1]["live"] is False and fast[1]["extra"] is None
+    assert fast[2] == dict.fromkeys(slow[0], None) | {"owner_banned": False}
+    assert fast[3:] == [None, None]
+
+
+def test_each_point_read_sees_the_last_commit(tmp_path: Path) -> None:
+    async def run() -> list[int]:
+        db = Database(_url(None, tmp_path))
+        try:
+            await _fill(db)
+            seen = []
+            for n in range(3):
+                row = await db.point_read(THING, owner="o1", thing="t2")
+                assert row is not None
+                seen.append(row["count"])
+                async with db.transaction() as conn:
+                    await conn.execute(sa.update(things).values(count=n + 1))
+            return seen
+        finally:
+            await db.dispose()
+
+    assert asyncio.run(run()) == [0, 1, 2]  # no snapshot is held between reads
+
+
+def test_point_reads_and_connection_resets_make_no_hand_off_on_sqlite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reads on the loop make none; a returning connection's reset makes none either."""
+    hand_offs = 0
+    original = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal hand_offs
+        hand_offs += 1
+        return await original(self, fn, *args, **kwargs)
+
+    async def run() -> tuple[int, int]:
+        db = Database(_url(None, tmp_path))
+        try:
+            await _fill(db)
+            async with db.transaction() as conn:  # the pool holds a connection now
+                await conn.execute(sa.select(1))
+            monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+            for _ in range(5):
+                await db.point_read(THING, owner="o1", thing="t1")
+            reads = hand_offs
+            async with db.transaction() as conn:  # BEGIN, UPDATE, COMMIT; no reset
+                await conn.execute(sa.update(things).values(count=7))
+            return reads, hand_offs - reads
+        finally:
+            await db.dispose()
+
+    assert asyncio.run(run()) == (0, 3)
+
+
+def test_a_busy_database_is_read_through_the_engine_without_blocking_the_loop(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "db.sqlite"
+    release = threading.Event()
+
+    def hold_the_file_exclusively() -> None:
+        # In WAL mode only an exclusive locking mode keeps readers out.
+        locker = sqlite3.connect(path, isolation_level=None)
+        locker.execute("PRAGMA locking_mode=EXCLUSIVE")
+        locker.execute("BEGIN EXCLUSIVE")
+        locker.execute("UPDATE things SET count = 5 WHERE id = 't2'")
+        locker.execute("COMMIT")
+        locked.set()
+        release.wait(10)
+        locker.close()
+
+    locked = threading.Event()
+
+    async def run() -> tuple[dict[str, Any] | None, int]:
+        db = Database(_url(None, tmp_path))
+        try:
+            await _fill(db)
+            await db.dispose()  # no connection of ours may hold the file open
+            holder = threading.Thread(target=hold_the_file_exclusively)
+            holder.start()
+            assert locked.wait(10)
+            ticks = 0
+
+            async def tick() -> None:
+                nonlocal ticks
+                while True:
+                    await asyncio.sleep(0.01)
+                    ticks += 1
+
+            ticker = asyncio.create_task(tick())
+            asyncio.get_running_loop().call_later(0.3, release.set)
+            row = await db.point_read(THING, owner="o1", thing="t2")
+            ticker.cancel()
+            holder.join(10)
+            return row, ticks
+        finally:
+            release.set()
+            await db.dispose()
+
+    row, ticks = asyncio.run(run())
+    assert row is not None and row["count"] == 5  # read once the lock was gone
+    assert ticks >= 10  # the loop ran on while the engine's connection waited
+
+
+def test_a_point_read_takes_exactly_its_parameters(tmp_path: Path) -> None:
+    async def run() -> None:
+        db = Database(_url(None, tmp_path))
+        try:
+            await _fill(db)
+            with pytest.raises(TypeError, match="owner"):
+                await db.point_read(THING, thing="t1")
+            with pytest.raises(TypeError, match="other"):
+                await db.point_read(THING, owner="o1", thing="t1", other=1)
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
