@@ -106,39 +106,36 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8787,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    access_log: Annotated[
+        bool, typer.Option(help="One line per request on standard output (no query strings).")
+    ] = True,
 ) -> None:
     """Run the identity server (production). The database must be migrated first."""
     import uvicorn
 
     from threshold.core.errors import ConfigurationError
     from threshold.server.app import create_app
+    from threshold.server.logs import log_config
 
     settings = _settings()
-    _enable_audit_log()
     try:
         asyncio.run(_check_ready(settings))
     except ConfigurationError as exc:
         _fail(exc.message)
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "proxy_headers": False,  # THRESHOLD_TRUSTED_PROXIES decides, not uvicorn
+        "server_header": False,
+        "log_level": "info",
+        "log_config": log_config(access=access_log),
+        "access_log": False,  # uvicorn's prints query strings; threshold.access does not
+    }
     if workers > 1:
         os.environ.setdefault("THRESHOLD_PUBLIC_URL", settings.public_url)
-        uvicorn.run(
-            "threshold.server.asgi:app",
-            host=host,
-            port=port,
-            workers=workers,
-            proxy_headers=False,
-            server_header=False,
-            log_level="info",
-        )
+        uvicorn.run("threshold.server.asgi:app", workers=workers, **options)
         return
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        proxy_headers=False,
-        server_header=False,
-        log_level="info",
-    )
+    uvicorn.run(create_app(settings), **options)
 
 
 async def _check_ready(settings: Any) -> None:
@@ -158,18 +155,6 @@ def _load_demo(path: Path) -> ModuleType | None:
     sys.path.insert(0, str(path.parent))
     spec.loader.exec_module(module)
     return module
-
-
-def _enable_audit_log() -> None:
-    """Security events (JSON lines on ``threshold.audit``) go to standard error."""
-    import logging
-
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    audit_log = logging.getLogger("threshold.audit")
-    audit_log.setLevel(logging.INFO)
-    audit_log.addHandler(handler)
-    audit_log.propagate = False
 
 
 def _show_demo_logs() -> None:
@@ -200,6 +185,7 @@ def dev(
     import uvicorn
 
     from threshold.server.app import create_app
+    from threshold.server.logs import log_config
     from threshold.store.migrate import upgrade
 
     public_url = os.environ.get("THRESHOLD_PUBLIC_URL", f"http://127.0.0.1:{port}")
@@ -209,7 +195,6 @@ def dev(
     Database(settings.resolved_database_url)
     upgrade(settings.resolved_database_url)
     info, secret_key = asyncio.run(_bootstrap(settings))
-    _enable_audit_log()
     console.print(
         f"\n[bold green]Threshold[/bold green] development server "
         f"({'created' if info.created else 'reusing'} instance {info.id})"
@@ -227,6 +212,7 @@ def dev(
                 host="127.0.0.1",
                 port=port,
                 log_level="warning",
+                log_config=log_config(access=False),
                 server_header=False,
                 proxy_headers=False,  # THRESHOLD_TRUSTED_PROXIES decides, not uvicorn
             )
@@ -249,7 +235,13 @@ def dev(
             console.print(f"  Demo app        : [bold]http://127.0.0.1:{demo_port}[/bold]")
             servers.append(
                 uvicorn.Server(
-                    uvicorn.Config(demo_app, host="127.0.0.1", port=demo_port, log_level="warning")
+                    uvicorn.Config(
+                        demo_app,
+                        host="127.0.0.1",
+                        port=demo_port,
+                        log_level="warning",
+                        log_config=log_config(access=False),
+                    )
                 )
             )
     console.print("\nPress Ctrl+C to stop.\n")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import httpx
 
 from tests.support import free_port
 from threshold.core.clock import SystemClock
@@ -153,3 +156,53 @@ def test_keys_rotate_keeps_old_keys_published(tmp_path: Path) -> None:
     )
     newest, published = asyncio.run(state())
     assert published == {newest} and newest not in (old, new)
+
+
+def test_serve_logs_requests_and_audit_events_in_its_workers(tmp_path: Path) -> None:
+    """Every worker of ``serve --workers 2`` logs: audit events as JSON on standard
+    error, one access line per request on standard output, no query string in either."""
+    port = free_port()
+    env = _env(
+        tmp_path,
+        THRESHOLD_DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}",
+        THRESHOLD_PUBLIC_URL=f"http://127.0.0.1:{port}",
+    )
+    subprocess.run([THRESHOLD, "migrate"], env=env, check=True, capture_output=True, timeout=60)
+    proc = subprocess.Popen(
+        [THRESHOLD, "serve", "--workers", "2", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    canary = "CANARYd41d8cd9"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/.well-known/jwks.json", timeout=2)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "serve did not start"
+                time.sleep(0.2)
+        for n in range(4):  # separate connections, so both workers may take some
+            refused = httpx.post(
+                f"http://127.0.0.1:{port}/v1/client/sign_ins?__clerk_ticket={canary}",
+                data={"identifier": f"nobody{n}@example.com", "password": "not the password"},
+            )
+            assert refused.status_code == 422, refused.text
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
+    refusals = '"POST /v1/client/sign_ins HTTP/1.1" 422'
+    assert len([line for line in out.splitlines() if refusals in line]) == 4, out
+    failures = [
+        json.loads(line)
+        for line in err.splitlines()
+        if line.startswith("{") and json.loads(line)["event"] == "sign_in.failed"
+    ]
+    assert sorted(str(f["identifier"]) for f in failures) == [
+        f"nobody{n}@example.com" for n in range(4)
+    ], err
+    assert canary not in out + err

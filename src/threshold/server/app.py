@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from threshold.core.clock import Clock, SystemClock
 from threshold.core.errors import (
@@ -25,6 +26,7 @@ from threshold.core.errors import (
 from threshold.core.passwords import PasswordHasher, PasswordPolicy
 from threshold.server import frontend_api
 from threshold.server.errors import error_response, unexpected_error_response
+from threshold.server.logs import AccessLog
 from threshold.server.middleware import SecurityMiddleware
 from threshold.server.settings import Settings
 from threshold.services.context import AsyncHasher, ServerContext
@@ -109,6 +111,14 @@ async def build_context(
     )
 
 
+class _Server(Starlette):
+    """Starlette with the access log around everything, its error handling included,
+    so that the 500s it sends are logged too."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return AccessLog(super().build_middleware_stack())
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -138,7 +148,7 @@ def create_app(
         *pages.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
-    app = Starlette(
+    app = _Server(
         routes=routes,
         lifespan=lifespan,
         middleware=[Middleware(SecurityMiddleware, settings=settings)],
