@@ -363,6 +363,9 @@ def sign_in_url(ctx: ServerContext, redirect_url: str | None) -> str:
 
 
 routes = [
+    # Starlette tries routes in order: the busiest (token refresh, every ~50 s per
+    # signed-in tab) comes first. No other route has this shape.
+    Route("/v1/client/sessions/{id}/{action}", session_action, methods=["POST"]),
     Route("/v1/environment", environment, methods=["GET"]),
     Route("/v1/client", get_client, methods=["GET"]),
     Route("/v1/client", create_client, methods=["POST", "PUT"]),
@@ -375,6 +378,5 @@ routes = [
     Route("/v1/client/sign_ups/{id}", sign_up_step, methods=["GET", "PATCH"]),
     Route("/v1/client/sign_ups/{id}/{step}", sign_up_step, methods=["POST"]),
     Route("/v1/client/sessions", end_all_sessions, methods=["DELETE"]),
-    Route("/v1/client/sessions/{id}/{action}", session_action, methods=["POST"]),
     Route("/.well-known/jwks.json", jwks, methods=["GET"]),
 ]
