@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -83,24 +84,31 @@ class DatabaseRateLimiter:
 
     @staticmethod
     async def _upsert(conn: AsyncConnection, key: str, start: int) -> int:
-        if conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-        stmt = insert(rate_limits).values(key=key, window_start=start, count=1)
-        same_window = stmt.excluded.window_start == rate_limits.c.window_start
-        upsert = stmt.on_conflict_do_update(
-            index_elements=["key"],
-            set_={
-                "count": sa.case((same_window, rate_limits.c.count + 1), else_=1),
-                "window_start": stmt.excluded.window_start,
-            },
-        ).returning(rate_limits.c.count)
-        return int((await conn.execute(upsert)).scalar_one())
+        upsert = _upsert_statement(conn.dialect.name)
+        return int((await conn.execute(upsert, {"key": key, "window_start": start})).scalar_one())
 
     async def reset(self, key: str) -> None:
         async with self._db.transaction() as conn:
             await conn.execute(sa.delete(rate_limits).where(rate_limits.c.key == key))
+
+
+@functools.cache
+def _upsert_statement(dialect: str) -> sa.Executable:
+    """One hit on a key in the window starting at ``window_start`` (both parameters),
+    returning the key's count; built once per dialect."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    stmt = insert(rate_limits).values(count=1)
+    same_window = stmt.excluded.window_start == rate_limits.c.window_start
+    return stmt.on_conflict_do_update(
+        index_elements=["key"],
+        set_={
+            "count": sa.case((same_window, rate_limits.c.count + 1), else_=1),
+            "window_start": stmt.excluded.window_start,
+        },
+    ).returning(rate_limits.c.count)
 
 
 class RedisRateLimiter:

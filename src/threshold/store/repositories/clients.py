@@ -27,23 +27,30 @@ user's ``user_banned`` flag, all None when the Client has no such session.
 """
 
 
+_LIVE_CLIENT_BY_DIGEST = sa.select(clients).where(
+    clients.c.token_digest == sa.bindparam("digest"), clients.c.ended.is_(False)
+)
+_SESSIONS_OF_CLIENT = (
+    sa.select(sessions)
+    .where(sessions.c.client_id == sa.bindparam("client_id"))
+    .order_by(sessions.c.created_at, sessions.c.id)
+)
+_LIVE_SESSIONS_OF_CLIENT = _SESSIONS_OF_CLIENT.where(sessions.c.status == "active")
+
+
 class ClientRepository(Repository):
     table = clients
 
     async def by_token_digest(self, digest: str) -> Row | None:
-        return await self._one(
-            sa.select(clients).where(clients.c.token_digest == digest, clients.c.ended.is_(False))
-        )
+        return await self._one(_LIVE_CLIENT_BY_DIGEST, {"digest": digest})
 
 
 class SessionRepository(Repository):
     table = sessions
 
     async def for_client(self, client_id: str, *, live_only: bool = True) -> list[Row]:
-        stmt = sa.select(sessions).where(sessions.c.client_id == client_id)
-        if live_only:
-            stmt = stmt.where(sessions.c.status == "active")
-        return await self._all(stmt.order_by(sessions.c.created_at, sessions.c.id))
+        stmt = _LIVE_SESSIONS_OF_CLIENT if live_only else _SESSIONS_OF_CLIENT
+        return await self._all(stmt, {"client_id": client_id})
 
     async def for_user(self, user_id: str, *, status: str | None = None) -> list[Row]:
         stmt = sa.select(sessions).where(sessions.c.user_id == user_id)

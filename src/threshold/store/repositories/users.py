@@ -31,21 +31,25 @@ class UserRepository(Repository):
         await self.update(user_id, search_text=text)
 
 
+_EMAIL_BY_ADDRESS = sa.select(email_addresses).where(
+    email_addresses.c.email_address == sa.bindparam("address")
+)
+_EMAILS_OF_USER = (
+    sa.select(email_addresses)
+    .where(email_addresses.c.user_id == sa.bindparam("user_id"))
+    .order_by(email_addresses.c.created_at, email_addresses.c.id)
+)
+
+
 class EmailRepository(Repository):
     table = email_addresses
 
     async def by_address(self, address: str) -> Row | None:
         """The email row for an address (addresses are stored lower-cased)."""
-        return await self._one(
-            sa.select(email_addresses).where(email_addresses.c.email_address == address.lower())
-        )
+        return await self._one(_EMAIL_BY_ADDRESS, {"address": address.lower()})
 
     async def for_user(self, user_id: str) -> list[Row]:
-        return await self._all(
-            sa.select(email_addresses)
-            .where(email_addresses.c.user_id == user_id)
-            .order_by(email_addresses.c.created_at, email_addresses.c.id)
-        )
+        return await self._all(_EMAILS_OF_USER, {"user_id": user_id})
 
     async def for_users(self, user_ids: list[str]) -> dict[str, list[Row]]:
         """Email rows grouped by user, for serializing many users in one query."""
