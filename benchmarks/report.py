@@ -181,33 +181,40 @@ comparing, as these machines are noisy.
   freed; Django's middleware builds `request.auth` on every request, so every Django
   request left one (the server paid for it in collections, which is why gunicorn showed
   about 60 us where the in-process cost was 17 us).
-- **Token minting (target 3): 0.19 to 0.20 of raw RS256 signing, far from 0.6.** Raw signing is
-  0.29 ms here (about 3,400/s), so the target leaves about 0.2 ms per refresh for HTTP,
-  routing and the database; the server spends 1.6 ms of CPU per refresh (the table's last
-  column). Profiled with py-spy before this round: the signature was about a quarter of
-  the main thread's busy time; handing statements to aiosqlite's worker thread (four
-  hand-offs per statement in SQLAlchemy's adapter, plus BEGIN and COMMIT) and uvicorn's
-  access log line (about 4%) stood out among the rest. Now each statement is one
-  hand-off, and the refresh's single SELECT runs without BEGIN/COMMIT: 0.12 -> 0.20 (410
-  -> about 670 refreshes/s). What remains is spread over uvicorn, Starlette, our middleware,
-  SQLAlchemy's statement handling and the response; a refresh that touched no database
-  would close the gap, and Clerk's model (a refresh must see a revocation) leaves little
-  room for that.
-- **Sign-in (target 3): met, 0.86 and 0.92 of raw argon2id in the last two runs here**
-  (the reference itself moved from 57 to 51 verifies/s between them). From 0.70: the
-  one-hand-off statements (a sign-in made 34 statements in six transactions, about 150
-  hand-offs; now 28 statements in five transactions, 38 hand-offs), the Client's JSON no
-  longer reading the session and user twice to mint its token, the user's sign-in fields
-  written in one statement, and a sign-in created with its password checking it with the
-  attempt and user it has just read instead of reading them again. A sign-in costs the
-  server about 35 ms of CPU, of which argon2 is about 20.
+- **Token minting (target 3): 0.54 to 0.56 of raw RS256 signing as shipped, 0.59 without
+  the access log; not met.** Raw signing is 0.30 ms here (about 3,360/s), so 0.6 leaves
+  0.2 ms per refresh for everything else. A refresh cost the server 1.6 ms of CPU at
+  the start of this round and costs 0.54 ms now (0.51 ms with `--no-access-log`):
+  about 0.30 signing, 0.04 the access line, and the rest spread over uvicorn and the
+  kernel (about 0.07; Starlette's "hello" costs 0.03 in all), the middleware and
+  routing, reading the cookie, the point read and building the claims and the response
+  (each 0.005 to 0.02). What changed, measured in process with the server's app: the
+  refresh's SELECT took ~5 us but cost ~85 us of CPU to hand to aiosqlite's thread and
+  back and ~250 us of SQLAlchemy statement work; it is now a point read on the event
+  loop's own read-only SQLite connection (1.3 ms -> 0.40 ms per refresh in process;
+  docs/architecture.md says why that is safe). uvicorn's access line cost ~65 us of
+  the 0.57 ms left; Threshold's own (which also leaves out query strings) costs ~40 us
+  in the server, and the table shows the refresh without it. Matching the refresh route
+  first saved ~7 us. We stopped there: the remaining steps each cost 5 to 20 us, and the
+  one that would close the gap, not writing an access line by default, is a product
+  decision we did not take for a benchmark (gunicorn logs nothing by default, uvicorn
+  logs every request; `threshold serve` keeps uvicorn's habit).
+- **Sign-in (target 3): met, 0.92 and 1.04 of raw argon2id in the last two runs** (0.81
+  to 0.94 earlier the same day; the server verifies on a worker thread, so on two cores
+  its rate can pass the one-thread reference). From 0.70 at the start of the issue: one
+  hand-off per statement, fewer statements (28 in five transactions, was 34 in six), and
+  now statements built once with bind parameters, since SQLAlchemy computes a new
+  statement object's cache key again on every call (~120 us each here): a sign-in's work
+  outside argon2 went from about 14 ms to 10 ms of CPU in process. The server spends
+  about 35 to 39 ms of CPU per sign-in, of which argon2 is about 20.
 - **Backend API at 1M users (target 4): get flat, search on an index.** get at 1M is
   0.95x (SQLite) and 1.03x (PostgreSQL) of the 10k figure; search grows 2.2x and 1.6x over
   100 times the users, where a scan grows about 100x (a `LIKE` scan at 1M took about
   280 ms on SQLite). The plans name the FTS5 table and the trigram GIN index.
 - **fastapi-users side by side (target 5).** Its default argon2 (m=64 MiB, t=3, p=4) is
   5x slower than ours, so sign-ins are compared against each side's own raw hash rate:
-  it keeps 0.94 of its rate, we keep 0.96 (we also create a Client and a session and mint
-  a token; it writes nothing). Its authenticated route reads the user from the database
-  on every request: we serve 17x its requests per second there.
+  it keeps 0.93 of its rate, we keep 1.06 (was 0.96 before this round's statement work;
+  we also create a Client and a session and mint a token, it writes nothing). Its
+  authenticated route reads the user from the database on every request: we serve 16x
+  its requests per second there (17x in an earlier run).
 """
