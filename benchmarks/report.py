@@ -208,9 +208,12 @@ comparing, as these machines are noisy.
   outside argon2 went from about 14 ms to 10 ms of CPU in process. The server spends
   about 35 to 39 ms of CPU per sign-in, of which argon2 is about 20.
 - **Backend API at 1M users (target 4): get flat, search on an index.** get at 1M is
-  0.95x (SQLite) and 1.03x (PostgreSQL) of the 10k figure; search grows 2.2x and 1.6x over
+  0.93x (SQLite) and 0.95x (PostgreSQL) of the 10k figure; search grows 2.4x and 1.9x over
   100 times the users, where a scan grows about 100x (a `LIKE` scan at 1M took about
-  280 ms on SQLite). The plans name the FTS5 table and the trigram GIN index.
+  280 ms on SQLite). The plans name the FTS5 table and the trigram GIN index. Remeasured
+  on this machine after this round's statement work: get 4.6 -> 3.2 ms on SQLite and
+  7.0 -> 3.5 ms on PostgreSQL at 10k users (the earlier figures were from an AMD
+  machine, so part of that is the machine).
 - **fastapi-users side by side (target 5).** Its default argon2 (m=64 MiB, t=3, p=4) is
   5x slower than ours, so sign-ins are compared against each side's own raw hash rate:
   it keeps 0.93 of its rate, we keep 1.06 (was 0.96 before this round's statement work;
