@@ -14,6 +14,7 @@ import aiosqlite
 import pytest
 import sqlalchemy as sa
 
+from tests.support import postgres_database, require_postgres
 from threshold.store.db import Database
 from threshold.store.point_reads import PointRead
 
@@ -229,3 +230,32 @@ def test_a_point_read_takes_exactly_its_parameters(tmp_path: Path) -> None:
             await db.dispose()
 
     asyncio.run(run())
+
+
+def test_a_single_read_on_postgresql_is_its_own_transaction(
+    pytestconfig: pytest.Config,
+) -> None:
+    """No BEGIN/COMMIT round trips for a lone read (the server sees no transaction
+    block around it); the next flow on the same pooled connection is a transaction."""
+    require_postgres(pytestconfig)
+
+    async def in_transaction_block(conn: Any) -> bool:
+        assert (await conn.execute(sa.text("SELECT 1"))).scalar_one() == 1
+        raw = await conn.get_raw_connection()
+        return bool(raw.driver_connection.is_in_transaction())
+
+    async def run(url: str) -> list[bool]:
+        db = Database(url)
+        try:
+            seen = []
+            for _ in range(2):
+                async with db.transaction(single_read=True) as conn:
+                    seen.append(await in_transaction_block(conn))
+                async with db.transaction(readonly=True) as conn:
+                    seen.append(await in_transaction_block(conn))
+            return seen
+        finally:
+            await db.dispose()
+
+    with postgres_database() as url:
+        assert asyncio.run(run(url)) == [False, True, False, True]
