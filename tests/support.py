@@ -19,6 +19,7 @@ from email.message import Message
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import httpx
 import pytest
 import uvicorn
@@ -278,3 +279,24 @@ def sql(server: LiveServer | str, statement: str, **params: Any) -> list[Any]:
             await engine.dispose()
 
     return list(asyncio.run(go()))
+
+
+@dataclass
+class HandOffs:
+    """How many calls went to aiosqlite's worker thread since :func:`count_hand_offs`
+    (or since ``count`` was last set)."""
+
+    count: int = 0
+
+
+def count_hand_offs(monkeypatch: pytest.MonkeyPatch) -> HandOffs:
+    """Count every call handed to an aiosqlite connection's thread from now on."""
+    counter = HandOffs()
+    original = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        counter.count += 1
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return counter

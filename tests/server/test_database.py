@@ -8,11 +8,11 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from tests.support import count_hand_offs
 from threshold.store.db import Database
 
 
@@ -69,29 +69,20 @@ def test_each_statement_is_one_hand_off_to_the_sqlite_thread(
 ) -> None:
     """Rows, many-row inserts, row ids, counts and streamed results, each statement in one
     call on aiosqlite's thread (SQLAlchemy's own adapter makes four)."""
-    hand_offs = 0
-    original = aiosqlite.Connection._execute
-
-    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        nonlocal hand_offs
-        hand_offs += 1
-        return await original(self, fn, *args, **kwargs)
 
     async def run() -> dict[str, Any]:
-        nonlocal hand_offs
         db = Database(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
         try:
             async with db.transaction() as conn:
                 await conn.execute(sa.text("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER)"))
-            monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
-            hand_offs = 0
+            hand_offs = count_hand_offs(monkeypatch)
             async with db.transaction() as conn:  # BEGIN, 3 statements, COMMIT
                 many = await conn.execute(
                     sa.text("INSERT INTO t (n) VALUES (:n)"), [{"n": n} for n in range(5)]
                 )
                 one = await conn.execute(sa.text("INSERT INTO t (n) VALUES (10)"))
                 changed = await conn.execute(sa.text("UPDATE t SET n = n + 1 WHERE n < 3"))
-            writes = hand_offs
+            writes = hand_offs.count
             async with db.transaction(readonly=True) as conn:
                 streamed = [r.n async for r in await conn.stream(sa.text("SELECT n FROM t"))]
                 first = (await conn.execute(sa.text("SELECT n FROM t ORDER BY id"))).first()

@@ -10,11 +10,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 import pytest
 import sqlalchemy as sa
 
-from tests.support import postgres_database, require_postgres
+from tests.support import count_hand_offs, postgres_database, require_postgres
 from threshold.store.db import Database
 from threshold.store.point_reads import PointRead
 
@@ -44,6 +43,17 @@ THING = PointRead(
 )
 
 
+T1 = {
+    "id": "t1",
+    "owner_id": "o1",
+    "count": 2**40,
+    "note": "é\n",
+    "extra": {"a": [1, None]},
+    "live": True,
+}
+T2 = {"id": "t2", "owner_id": "o1", "count": 0, "note": None, "extra": None, "live": False}
+
+
 def _url(database_url: str | None, tmp_path: Path) -> str:
     return database_url or f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"
 
@@ -54,27 +64,7 @@ async def _fill(db: Database) -> None:
         await conn.execute(
             sa.insert(owners), [{"id": "o1", "banned": False}, {"id": "o2", "banned": True}]
         )
-        await conn.execute(
-            sa.insert(things),
-            [
-                {
-                    "id": "t1",
-                    "owner_id": "o1",
-                    "count": 2**40,
-                    "note": "é\n",
-                    "extra": {"a": [1, None]},
-                    "live": True,
-                },
-                {
-                    "id": "t2",
-                    "owner_id": "o1",
-                    "count": 0,
-                    "note": None,
-                    "extra": None,
-                    "live": False,
-                },
-            ],
-        )
+        await conn.execute(sa.insert(things), [T1, T2])
 
 
 CASES = [
@@ -103,15 +93,7 @@ def test_point_reads_give_what_the_engine_gives(database_url: str | None, tmp_pa
 
     fast, slow = asyncio.run(run())
     assert fast == slow
-    assert fast[0] == {
-        "id": "t1",
-        "owner_id": "o1",
-        "count": 2**40,
-        "note": "é\n",
-        "extra": {"a": [1, None]},
-        "live": True,
-        "owner_banned": False,
-    }
+    assert fast[0] == {**T1, "owner_banned": False}
     assert fast[1] is not None and fast[1]["live"] is False and fast[1]["extra"] is None
     assert fast[2] == dict.fromkeys(slow[0], None) | {"owner_banned": False}
     assert fast[3:] == [None, None]
@@ -140,13 +122,6 @@ def test_point_reads_and_connection_resets_make_no_hand_off_on_sqlite(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Reads on the loop make none; a returning connection's reset makes none either."""
-    hand_offs = 0
-    original = aiosqlite.Connection._execute
-
-    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        nonlocal hand_offs
-        hand_offs += 1
-        return await original(self, fn, *args, **kwargs)
 
     async def run() -> tuple[int, int]:
         db = Database(_url(None, tmp_path))
@@ -154,13 +129,13 @@ def test_point_reads_and_connection_resets_make_no_hand_off_on_sqlite(
             await _fill(db)
             async with db.transaction() as conn:  # the pool holds a connection now
                 await conn.execute(sa.select(1))
-            monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+            hand_offs = count_hand_offs(monkeypatch)
             for _ in range(5):
                 await db.point_read(THING, owner="o1", thing="t1")
-            reads = hand_offs
+            reads = hand_offs.count
             async with db.transaction() as conn:  # BEGIN, UPDATE, COMMIT; no reset
                 await conn.execute(sa.update(things).values(count=7))
-            return reads, hand_offs - reads
+            return reads, hand_offs.count - reads
         finally:
             await db.dispose()
 
