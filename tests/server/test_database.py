@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from tests.support import count_hand_offs
+from tests.support import PG_ADMIN_URL, count_hand_offs, postgres_database, require_postgres
 from threshold.store.db import Database
 
 
@@ -103,3 +103,46 @@ def test_each_statement_is_one_hand_off_to_the_sqlite_thread(
     assert (got["inserted"], got["row_id"], got["updated"]) == (5, 6, 3)
     assert sorted(got["streamed"]) == [1, 2, 3, 3, 4, 10]
     assert got["first"] == (1,)
+
+
+def test_postgresql_connections_killed_by_the_server_are_replaced(
+    pytestconfig: pytest.Config,
+) -> None:
+    """A restarted or failed-over database closes every pooled connection; the next
+    flows reconnect instead of failing."""
+    require_postgres(pytestconfig)
+
+    async def run(url: str, name: str) -> list[int]:
+        db = Database(url)
+        try:
+
+            async def one_of_each() -> list[int]:
+                async with db.transaction() as conn:
+                    first = (await conn.execute(sa.text("SELECT 1"))).scalar_one()
+                async with db.transaction(single_read=True) as conn:
+                    second = (await conn.execute(sa.text("SELECT 2"))).scalar_one()
+                return [first, second]
+
+            before = await one_of_each()  # the pool now holds an open connection
+            await _terminate_backends(name)
+            return before + await one_of_each() + await one_of_each()
+        finally:
+            await db.dispose()
+
+    with postgres_database() as url:
+        assert asyncio.run(run(url, url.rsplit("/", 1)[-1])) == [1, 2] * 3
+
+
+async def _terminate_backends(database: str) -> None:
+    import asyncpg
+
+    admin = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
+    try:
+        killed = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = $1 AND pid <> pg_backend_pid()",
+            database,
+        )
+        assert killed >= 1
+    finally:
+        await admin.close()
