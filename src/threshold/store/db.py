@@ -12,9 +12,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.util import await_only
 
 from threshold.core.errors import UnavailableError
 from threshold.store.point_reads import PointRead, SqliteLoopReader, sqlite_loop_connector
@@ -50,6 +52,16 @@ def _sqlite_begin(conn: sa.Connection) -> None:
     conn.exec_driver_sql("BEGIN DEFERRED" if readonly else "BEGIN IMMEDIATE")
 
 
+def _ping_asyncpg(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """The pool's liveness check of a connection before each use, in one round trip of
+    the simple query protocol (SQLAlchemy's own pre-ping wraps asyncpg's in BEGIN and
+    ROLLBACK: three). A dead connection is replaced; the pool retries with a new one."""
+    try:
+        await_only(record.driver_connection.execute("SELECT 1"))  # no prepare, one round trip
+    except Exception as exc:
+        raise DisconnectionError("connection lost") from exc
+
+
 class Database:
     """Owns the engine. ``transaction()`` runs one flow in one transaction."""
 
@@ -63,9 +75,12 @@ class Database:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             kwargs["async_creator"] = async_creator(url)
         else:
-            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=30)
+            asyncpg = make_url(url).get_driver_name() == "asyncpg"
+            kwargs.update(pool_pre_ping=not asyncpg, pool_size=10, max_overflow=20, pool_timeout=30)
             kwargs["connect_args"] = {"timeout": 5, "command_timeout": 10}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if kwargs.get("pool_pre_ping") is False:
+            event.listen(self.engine.sync_engine, "checkout", _ping_asyncpg)
         # SQLite has one writer. Writers of this process queue here, in order, instead of
         # in SQLite's busy handler, which sleeps 1, 2, 5, 10 ... ms between tries and so
         # turns a short wait into a long one under load. Other processes on the same file
