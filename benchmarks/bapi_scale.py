@@ -34,6 +34,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+from benchmarks._pg import PG_ADMIN, admin
 from benchmarks.http_servers import ROOT, _free_port, serve
 from threshold.services.admin_users import USER_ORDER_FIELDS
 from threshold.store.db import Database
@@ -50,7 +51,6 @@ __all__ = ["SIZES", "markdown", "run"]
 
 SIZES = (10_000, 100_000, 1_000_000)
 SEED = 4
-PG_ADMIN = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 FIRST = ("ann", "bob", "chloe", "dmitri", "eve", "farah", "gus", "hana", "ivo", "jun", "kai")
 LAST = ("lee", "moss", "nakamura", "okafor", "petrov", "quinn", "rossi", "silva", "tran")
 DOMAINS = ("example.com", "mail.test", "corp.example", "uni.example.org")
@@ -146,14 +146,6 @@ async def _load_postgres(dsn: str, user_rows: list[Any], email_rows: list[Any]) 
             await conn.execute(index["indexdef"])
         await conn.execute("VACUUM ANALYZE users")
         await conn.execute("VACUUM ANALYZE email_addresses")
-    finally:
-        await conn.close()
-
-
-async def _admin(sql: str, *args: Any) -> None:
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(sql, *args)
     finally:
         await conn.close()
 
@@ -279,12 +271,12 @@ def _postgres_store(names: list[str]) -> Store:
     """Databases on the local server; ``names`` collects them to be dropped."""
     root = PG_ADMIN.rsplit("/", 1)[0]
     main = "th_bench_" + uuid.uuid4().hex[:10]
-    asyncio.run(_admin(f'CREATE DATABASE "{main}"'))
+    asyncio.run(admin(f'CREATE DATABASE "{main}"'))
     names.append(main)
 
     def copy(size: int) -> str:
         names.append(f"{main}_{size}")
-        asyncio.run(_admin(f'CREATE DATABASE "{main}_{size}" TEMPLATE "{main}"'))
+        asyncio.run(admin(f'CREATE DATABASE "{main}_{size}" TEMPLATE "{main}"'))
         return f"{root}/{main}_{size}"
 
     dsn = f"{root}/{main}"
@@ -350,8 +342,8 @@ def run(sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
     finally:
         terminate = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1"
         for name in names:
-            asyncio.run(_admin(terminate, name))
-            asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}"'))
+            asyncio.run(admin(terminate, name))
+            asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}"'))
     for engine in ("sqlite", "postgres"):
         by_size = results[engine]
         small, large = by_size[min(by_size)], by_size[max(by_size)]

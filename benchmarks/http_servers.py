@@ -17,6 +17,7 @@ from argon2 import PasswordHasher as Argon2
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
+from benchmarks._pg import scratch_database
 from benchmarks._timing import cpu_seconds, http_rps, per_call_us
 from threshold.core.keys import generate_signing_key
 
@@ -81,14 +82,16 @@ class BenchServer:
 
 
 @contextlib.contextmanager
-def threshold_server(tmp: str, *options: str) -> Iterator[BenchServer]:
-    """``threshold serve`` (one worker, SQLite in ``tmp``, limits out of the way, and
-    any further command-line ``options``) with :data:`BENCH_EMAIL` signed up through
-    the Frontend API (test mode, code 424242)."""
+def threshold_server(
+    tmp: str, *options: str, database_url: str | None = None
+) -> Iterator[BenchServer]:
+    """``threshold serve`` (one worker, SQLite in ``tmp`` unless ``database_url``
+    says otherwise, limits out of the way, and any further command-line ``options``)
+    with :data:`BENCH_EMAIL` signed up through the Frontend API (test mode, code 424242)."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("THRESHOLD_")}
     env.update(
-        THRESHOLD_DATABASE_URL=f"sqlite:///{Path(tmp) / 'threshold.db'}",
+        THRESHOLD_DATABASE_URL=database_url or f"sqlite:///{Path(tmp) / 'threshold.db'}",
         THRESHOLD_DATA_DIR=tmp,
         THRESHOLD_PUBLIC_URL=f"http://127.0.0.1:{port}",
         THRESHOLD_IP_ATTEMPTS_PER_MINUTE="1000000",
@@ -119,6 +122,16 @@ def _per_request_ms(pid: int, cpu_before: float, rps: float, seconds: float) -> 
     return (cpu_seconds(pid) - cpu_before) / (rps * seconds) * 1e3
 
 
+def _mint(server: BenchServer, seconds: float, results: dict[str, float], name: str) -> None:
+    """Token refreshes/s over 8 connections (``<name>_rps``) and the server's CPU time
+    per refresh (``<name>_cpu_ms``)."""
+    mint = _form(f"/v1/client/sessions/{server.session_id}/tokens", "", server.client_cookie)
+    http_rps(server.port, mint, seconds=0.5)
+    before = cpu_seconds(server.pid)
+    results[f"{name}_rps"] = http_rps(server.port, mint, seconds=seconds, connections=8)
+    results[f"{name}_cpu_ms"] = _per_request_ms(server.pid, before, results[f"{name}_rps"], seconds)
+
+
 def run_server(seconds: float = 3.0) -> dict[str, float]:
     """Token minting and sign-in rates of one server worker on SQLite, and the server's
     CPU time per request (``mint_cpu_ms``, ``sign_in_cpu_ms``)."""
@@ -138,11 +151,7 @@ def run_server(seconds: float = 3.0) -> dict[str, float]:
 
     with tempfile.TemporaryDirectory() as tmp, threshold_server(tmp) as server:
         port = server.port
-        mint = _form(f"/v1/client/sessions/{server.session_id}/tokens", "", server.client_cookie)
-        http_rps(port, mint, seconds=0.5)
-        before = cpu_seconds(server.pid)
-        results["mint_rps"] = http_rps(port, mint, seconds=seconds, connections=8)
-        results["mint_cpu_ms"] = _per_request_ms(server.pid, before, results["mint_rps"], seconds)
+        _mint(server, seconds, results, "mint")
         sign_in = _form("/v1/client/sign_ins", SIGN_IN_FORM)
         before = cpu_seconds(server.pid)
         results["sign_in_rps"] = http_rps(port, sign_in, seconds=seconds, connections=4)
@@ -151,14 +160,15 @@ def run_server(seconds: float = 3.0) -> dict[str, float]:
         )
     # The access log is on by default; what it costs a refresh, measured the same way.
     with tempfile.TemporaryDirectory() as tmp, threshold_server(tmp, "--no-access-log") as server:
-        mint = _form(f"/v1/client/sessions/{server.session_id}/tokens", "", server.client_cookie)
-        http_rps(server.port, mint, seconds=0.5)
-        before = cpu_seconds(server.pid)
-        results["mint_quiet_rps"] = http_rps(server.port, mint, seconds=seconds, connections=8)
-        results["mint_quiet_cpu_ms"] = _per_request_ms(
-            server.pid, before, results["mint_quiet_rps"], seconds
-        )
-    results["mint_ratio"] = results["mint_rps"] / results["raw_sign_per_s"]
-    results["mint_quiet_ratio"] = results["mint_quiet_rps"] / results["raw_sign_per_s"]
+        _mint(server, seconds, results, "mint_quiet")
+    # Production's database: the local PostgreSQL server, over loopback.
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        scratch_database() as url,
+        threshold_server(tmp, database_url=url) as server,
+    ):
+        _mint(server, seconds, results, "mint_pg")
+    for name in ("mint", "mint_quiet", "mint_pg"):
+        results[f"{name}_ratio"] = results[f"{name}_rps"] / results["raw_sign_per_s"]
     results["sign_in_ratio"] = results["sign_in_rps"] / results["raw_argon2_per_s"]
     return results
