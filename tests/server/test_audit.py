@@ -44,6 +44,42 @@ def test_failed_then_good_sign_in_are_two_complete_events(
         assert secret not in everything
 
 
+def test_code_sign_ins_are_audited_like_password_ones(
+    sqlite_server: LiveServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="threshold.audit")
+    sign_up_user(FapiBrowser(sqlite_server), "coded@example.com")
+    browser = FapiBrowser(sqlite_server)
+    browser.http.headers["User-Agent"] = "AuditTest/2.0"
+    sia = browser.ok("POST", "/v1/client/sign_ins", identifier="coded@example.com")["response"]
+    email_id = next(
+        f["email_address_id"]
+        for f in sia["supported_first_factors"]
+        if f["strategy"] == "email_code"
+    )
+    step = f"/v1/client/sign_ins/{sia['id']}"
+    browser.ok(
+        "POST", f"{step}/prepare_first_factor", strategy="email_code", email_address_id=email_id
+    )
+    assert sqlite_server.mailbox is not None
+    code = sqlite_server.mailbox.code_for("coded@example.com", count=2)
+    wrong = "000000" if code != "000000" else "111111"
+    refused = browser.post(f"{step}/attempt_first_factor", strategy="email_code", code=wrong)
+    assert refused.status_code == 422
+    done = browser.ok("POST", f"{step}/attempt_first_factor", strategy="email_code", code=code)
+    assert done["response"]["status"] == "complete"
+
+    events = [e for e in _events(caplog) if str(e["event"]).startswith("sign_in.")]
+    assert [e["event"] for e in events] == ["sign_in.failed", "sign_in.succeeded"]
+    failed, ok = events
+    assert (failed["identifier"], failed["reason"]) == ("coded@example.com", "form_code_incorrect")
+    assert ok["session_id"] == done["response"]["created_session_id"]
+    for event in events:
+        assert event["strategy"] == "email_code" and event["user_id"]
+        assert event["ip"] == "127.0.0.1" and event["user_agent"] == "AuditTest/2.0"
+    assert not any(code in r.getMessage() for r in caplog.records)
+
+
 def test_line_breaks_in_identifiers_cannot_forge_records(
     sqlite_server: LiveServer, caplog: pytest.LogCaptureFixture
 ) -> None:

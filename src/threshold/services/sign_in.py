@@ -256,16 +256,33 @@ async def attempt_first_factor(
         )
     purpose = _CODE_PURPOSE[str(strategy)]
 
+    def failed(row: Row, exc: ThresholdError) -> None:
+        audit(
+            "sign_in.failed",
+            identifier=row["identifier"],
+            reason=exc.code,
+            strategy=strategy,
+            user_id=row["user_id"],
+            ip=state.ip,
+            user_agent=state.user_agent,
+        )
+
     async def flow(conn: AsyncConnection) -> Row:
         row = await _load(conn, state, sign_in_id)
         _check_open(ctx, row)
         if row["status"] != "needs_first_factor":
             raise ValidationError("This sign-in cannot take a code now.", param="code")
-        if row["user_id"] is None:
-            raise AuthenticationError("Incorrect code.", param="code", code="form_code_incorrect")
-        await check_code(
-            ctx, conn, purpose=purpose, subject_id=row["user_id"], code=params.get("code")
-        )
+        try:
+            if row["user_id"] is None:
+                raise AuthenticationError(
+                    "Incorrect code.", param="code", code="form_code_incorrect"
+                )
+            await check_code(
+                ctx, conn, purpose=purpose, subject_id=row["user_id"], code=params.get("code")
+            )
+        except ThresholdError as exc:
+            failed(row, exc)
+            raise
         user = await UserRepository(conn).get(row["user_id"])
         if user is None or user["banned"]:
             raise AccountBannedError()
@@ -280,7 +297,17 @@ async def attempt_first_factor(
         return {**row, **changes}
 
     identifier = await _identifier(ctx, state, sign_in_id)
-    return await run_flow(ctx, flow, limits=_limits(ctx, state, identifier), state=state)
+    result = await run_flow(ctx, flow, limits=_limits(ctx, state, identifier), state=state)
+    if result["status"] == "complete":
+        audit(
+            "sign_in.succeeded",
+            user_id=result["user_id"],
+            session_id=result["created_session_id"],
+            strategy=strategy,
+            ip=state.ip,
+            user_agent=state.user_agent,
+        )
+    return result
 
 
 async def _identifier(ctx: ServerContext, state: ClientState, sign_in_id: str) -> str:
@@ -326,6 +353,7 @@ async def _attempt_password(
             "sign_in.failed",
             identifier=row["identifier"],
             reason=exc.code,
+            strategy="password",
             user_id=row["user_id"],
             ip=state.ip,
             user_agent=state.user_agent,
