@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +23,10 @@ def _ticket(url: str) -> str:
     return parse_qs(urlsplit(url).query)["__clerk_ticket"][0]
 
 
-def test_sign_in_token_signs_in_once(server: LiveServer, api: Api) -> None:
+def test_sign_in_token_signs_in_once(
+    server: LiveServer, api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="threshold.audit")
     user = api.user()
     created = api.ok("POST", "/sign_in_tokens", json={"user_id": user["id"]})
     assert created["object"] == "sign_in_token" and created["status"] == "pending"
@@ -38,6 +43,15 @@ def test_sign_in_token_signs_in_once(server: LiveServer, api: Api) -> None:
     )
     assert again.status_code == 422
     assert api.error("POST", f"/sign_in_tokens/{created['id']}/revoke", 400)["message"]
+    audited = [json.loads(r.getMessage()) for r in caplog.records if r.name == "threshold.audit"]
+    tickets = [e for e in audited if e.get("strategy") == "ticket"]
+    assert [(e["event"], e.get("reason")) for e in tickets] == [
+        ("sign_in.succeeded", None),
+        ("sign_in.failed", "ticket_invalid"),
+    ]
+    assert tickets[0]["user_id"] == user["id"]
+    assert tickets[0]["session_id"] == done["response"]["created_session_id"]
+    assert not any(created["token"] in r.getMessage() for r in caplog.records)
 
 
 def test_revoked_or_expired_sign_in_token_fails(server: LiveServer, api: Api) -> None:

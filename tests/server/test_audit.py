@@ -80,6 +80,19 @@ def test_code_sign_ins_are_audited_like_password_ones(
     assert not any(code in r.getMessage() for r in caplog.records)
 
 
+def test_a_completed_sign_up_is_one_event(
+    sqlite_server: LiveServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="threshold.audit")
+    done = sign_up_user(FapiBrowser(sqlite_server), "joined@example.com")
+    completed = [e for e in _events(caplog) if e["event"] == "sign_up.completed"]
+    assert len(completed) == 1
+    event = completed[0]
+    assert event["user_id"] == done["response"]["created_user_id"]
+    assert event["session_id"] == done["response"]["created_session_id"]
+    assert event["ip"] == "127.0.0.1" and str(event["time"]).endswith("+00:00")
+
+
 def test_line_breaks_in_identifiers_cannot_forge_records(
     sqlite_server: LiveServer, caplog: pytest.LogCaptureFixture
 ) -> None:

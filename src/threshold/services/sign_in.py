@@ -298,16 +298,7 @@ async def attempt_first_factor(
 
     identifier = await _identifier(ctx, state, sign_in_id)
     result = await run_flow(ctx, flow, limits=_limits(ctx, state, identifier), state=state)
-    if result["status"] == "complete":
-        audit(
-            "sign_in.succeeded",
-            user_id=result["user_id"],
-            session_id=result["created_session_id"],
-            strategy=strategy,
-            ip=state.ip,
-            user_agent=state.user_agent,
-        )
-    return result
+    return _audit_success(state, result)
 
 
 async def _identifier(ctx: ServerContext, state: ClientState, sign_in_id: str) -> str:
@@ -381,16 +372,7 @@ async def _attempt_password(
         await SignInRepository(conn).update(row["id"], updated_at=ctx.now_ms(), **done)
         return {**row, **done}
 
-    result = await run_flow(ctx, complete, state=state)
-    audit(
-        "sign_in.succeeded",
-        user_id=user["id"],
-        session_id=result["created_session_id"],
-        strategy="password",
-        ip=state.ip,
-        user_agent=state.user_agent,
-    )
-    return result
+    return _audit_success(state, await run_flow(ctx, complete, state=state))
 
 
 async def _lock_for_password(
@@ -549,4 +531,31 @@ async def _sign_in_with_ticket(ctx: ServerContext, state: ClientState, ticket: o
             updated_at=now,
         )
 
-    return await run_flow(ctx, flow, limits=(Limit(f"ticket:ip:{state.ip}", 30),), state=state)
+    try:
+        result = await run_flow(
+            ctx, flow, limits=(Limit(f"ticket:ip:{state.ip}", 30),), state=state
+        )
+    except ThresholdError as exc:
+        audit(
+            "sign_in.failed",
+            reason=exc.code,
+            strategy="ticket",
+            ip=state.ip,
+            user_agent=state.user_agent,
+        )
+        raise
+    return _audit_success(state, result)
+
+
+def _audit_success(state: ClientState, row: Row) -> Row:
+    """Record ``sign_in.succeeded`` for an attempt that just completed; return it."""
+    if row["status"] == "complete":
+        audit(
+            "sign_in.succeeded",
+            user_id=row["user_id"],
+            session_id=row["created_session_id"],
+            strategy=row["strategy"],
+            ip=state.ip,
+            user_agent=state.user_agent,
+        )
+    return row

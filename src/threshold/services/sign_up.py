@@ -26,6 +26,7 @@ from threshold.core.errors import (
 )
 from threshold.core.ids import new_id
 from threshold.services.admin_tickets import invitation_status
+from threshold.services.audit import audit
 from threshold.services.codes import check_code, issue_code
 from threshold.services.context import ServerContext
 from threshold.services.flow import ClientState, Limit, run_flow
@@ -180,7 +181,7 @@ async def create_sign_up(ctx: ServerContext, state: ClientState, params: Mapping
         await ClientRepository(conn).update(client["id"], sign_up_id=row["id"], updated_at=now)
         return await _maybe_complete(ctx, conn, state, row)
 
-    return await run_flow(ctx, flow, state=state)
+    return _audit_completion(state, await run_flow(ctx, flow, state=state))
 
 
 async def _load(
@@ -308,7 +309,7 @@ async def update_sign_up(
         await SignUpRepository(conn).update(row["id"], **update)
         return await _maybe_complete(ctx, conn, state, {**row, **update})
 
-    return await run_flow(ctx, flow, state=state)
+    return _audit_completion(state, await run_flow(ctx, flow, state=state))
 
 
 async def _address_changes(
@@ -387,7 +388,20 @@ async def attempt_verification(
         Limit(f"code:ip:{state.ip}", ctx.settings.ip_attempts_per_minute),
         Limit(f"code:sua:{sign_up_id}", 10),
     )
-    return await run_flow(ctx, flow, limits=limits, state=state)
+    return _audit_completion(state, await run_flow(ctx, flow, limits=limits, state=state))
+
+
+def _audit_completion(state: ClientState, row: Row) -> Row:
+    """Record ``sign_up.completed`` for a sign-up that just created its user; return it."""
+    if row["status"] == "complete":
+        audit(
+            "sign_up.completed",
+            user_id=row["created_user_id"],
+            session_id=row["created_session_id"],
+            ip=state.ip,
+            user_agent=state.user_agent,
+        )
+    return row
 
 
 async def _maybe_complete(
