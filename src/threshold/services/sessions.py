@@ -348,7 +348,6 @@ async def end_client_sessions(
             "session.ended",
             session_id=session["id"],
             user_id=session["user_id"],
-            ip=state.ip,
-            user_agent=state.user_agent,
+            by=state,
         )
     await rotate_client_token(ctx, conn, state, last_active_session_id=None)

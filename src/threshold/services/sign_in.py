@@ -263,8 +263,7 @@ async def attempt_first_factor(
             reason=exc.code,
             strategy=strategy,
             user_id=row["user_id"],
-            ip=state.ip,
-            user_agent=state.user_agent,
+            by=state,
         )
 
     async def flow(conn: AsyncConnection) -> Row:
@@ -346,8 +345,7 @@ async def _attempt_password(
             reason=exc.code,
             strategy="password",
             user_id=row["user_id"],
-            ip=state.ip,
-            user_agent=state.user_agent,
+            by=state,
         )
         raise
     new_digest = None
@@ -481,8 +479,7 @@ async def reset_password(
         "password.reset",
         user_id=user["id"],
         session_id=result["created_session_id"],
-        ip=state.ip,
-        user_agent=state.user_agent,
+        by=state,
     )
     return result
 
@@ -540,8 +537,7 @@ async def _sign_in_with_ticket(ctx: ServerContext, state: ClientState, ticket: o
             "sign_in.failed",
             reason=exc.code,
             strategy="ticket",
-            ip=state.ip,
-            user_agent=state.user_agent,
+            by=state,
         )
         raise
     return _audit_success(state, result)
@@ -555,7 +551,6 @@ def _audit_success(state: ClientState, row: Row) -> Row:
             user_id=row["user_id"],
             session_id=row["created_session_id"],
             strategy=row["strategy"],
-            ip=state.ip,
-            user_agent=state.user_agent,
+            by=state,
         )
     return row

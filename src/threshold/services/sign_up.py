@@ -398,8 +398,7 @@ def _audit_completion(state: ClientState, row: Row) -> Row:
             "sign_up.completed",
             user_id=row["created_user_id"],
             session_id=row["created_session_id"],
-            ip=state.ip,
-            user_agent=state.user_agent,
+            by=state,
         )
     return row
 
