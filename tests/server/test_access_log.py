@@ -4,6 +4,7 @@ there), nothing unprintable, error responses included."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import httpx
@@ -31,10 +32,13 @@ def test_each_request_is_one_line_without_its_query_string(
         assert refused.status_code == 401
     lines = _lines(caplog)
     assert len(lines) == 3, lines
-    assert lines[0].endswith('- "GET /sign-in HTTP/1.1" 200')
+    ids = [line.rsplit(" ", 1)[1] for line in lines]
+    assert all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids) and len(set(ids)) == 3
+    assert lines[0].endswith(f'- "GET /sign-in HTTP/1.1" 200 {ids[0]}')
     assert lines[0].startswith("127.0.0.1:")
-    assert lines[1].endswith('"GET /v1/environment HTTP/1.1" 200')
-    assert lines[2].endswith('"POST /v1/client/sessions/sess_x/tokens HTTP/1.1" 401')
+    assert lines[1].endswith(f'"GET /v1/environment HTTP/1.1" 200 {ids[1]}')
+    assert lines[2].endswith(f'"POST /v1/client/sessions/sess_x/tokens HTTP/1.1" 401 {ids[2]}')
+    assert refused.json()["clerk_trace_id"] == ids[2]  # the error body names the request
     assert not any(CANARY in line for line in lines)
 
 
@@ -80,7 +84,8 @@ async def test_unprintable_paths_are_escaped_and_failures_logged(
         await _call(AccessLog(_fails), _scope(b"/a\r\nINFO: forged\xff"))
     with pytest.raises(OSError):
         await _call(AccessLog(_gone), {**_scope(b"/b?t=" + CANARY.encode()), "client": None})
-    assert _lines(caplog) == [
+    lines = [line.rsplit(" ", 1)[0] for line in _lines(caplog)]
+    assert lines == [
         '192.0.2.1:4000 - "GET /a\\r\\nINFO: forged\\xff HTTP/1.1" 500',
         '- - "GET /b HTTP/1.1" 0',
     ]

@@ -93,6 +93,26 @@ def test_a_completed_sign_up_is_one_event(
     assert event["ip"] == "127.0.0.1" and str(event["time"]).endswith("+00:00")
 
 
+def test_events_access_lines_and_error_bodies_share_the_request_id(
+    sqlite_server: LiveServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    sign_up_user(FapiBrowser(sqlite_server), "traced@example.com")
+    refused = FapiBrowser(sqlite_server).post(
+        "/v1/client/sign_ins", identifier="traced@example.com", password="not the password"
+    )
+    assert refused.status_code == 422
+    trace = refused.json()["clerk_trace_id"]
+    failed = [e for e in _events(caplog) if e["event"] == "sign_in.failed"]
+    assert [e["request_id"] for e in failed] == [trace]
+    access = [r.getMessage() for r in caplog.records if r.name == "threshold.access"]
+    assert [line for line in access if line.endswith(f" {trace}")] == [
+        line for line in access if '"POST /v1/client/sign_ins HTTP/1.1" 422' in line
+    ]
+    ids = [e["request_id"] for e in _events(caplog)]
+    assert len(ids) == len(set(ids))  # one id per request (each event here is its own)
+
+
 def test_line_breaks_in_identifiers_cannot_forge_records(
     sqlite_server: LiveServer, caplog: pytest.LogCaptureFixture
 ) -> None:

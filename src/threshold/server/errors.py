@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from threshold.core import errors as e
+from threshold.services.audit import request_id
 
 __all__ = ["clerk_error_body", "error_response", "status_for", "unexpected_error_response"]
 
@@ -64,7 +65,8 @@ def clerk_error_body(exc: e.ThresholdError, *, trace_id: str | None = None) -> d
     }
     if exc.meta:
         error["meta"] = exc.meta
-    return {"errors": [error], "clerk_trace_id": trace_id or secrets.token_hex(16)}
+    trace = trace_id or request_id.get() or secrets.token_hex(16)
+    return {"errors": [error], "clerk_trace_id": trace}
 
 
 def error_response(exc: e.ThresholdError, *, extra: dict[str, Any] | None = None) -> Response:
@@ -80,7 +82,7 @@ def error_response(exc: e.ThresholdError, *, extra: dict[str, Any] | None = None
 
 def unexpected_error_response(request: Request, exc: BaseException) -> Response:
     """Last resort: log the trace server-side, send a generic Clerk-shaped error."""
-    trace = secrets.token_hex(16)
+    trace = request_id.get() or secrets.token_hex(16)
     log.error(
         "unhandled error (trace %s) on %s %s", trace, request.method, request.url.path, exc_info=exc
     )

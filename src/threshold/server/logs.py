@@ -22,6 +22,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from threshold.services.audit import new_request_id, request_id
+
 __all__ = ["ACCESS_LOGGER", "AccessLog", "log_config"]
 
 ACCESS_LOGGER = "threshold.access"
@@ -29,8 +31,10 @@ _access = logging.getLogger(ACCESS_LOGGER)
 
 
 class AccessLog:
-    """ASGI middleware: when each HTTP request is done, log
-    ``client - "METHOD /path HTTP/1.1" status`` on ``threshold.access`` (INFO).
+    """ASGI middleware: gives each HTTP request its id (:data:`request_id
+    <threshold.services.audit.request_id>`, which audit events and error bodies of the
+    request carry), and when the request is done logs
+    ``client - "METHOD /path HTTP/1.1" status id`` on ``threshold.access`` (INFO).
 
     The path is the raw one the client sent, without its query string; anything
     unprintable in it is escaped, so a line can never be split in two. It wraps the
@@ -42,9 +46,20 @@ class AccessLog:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not _access.isEnabledFor(logging.INFO):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        current = new_request_id()
+        token = request_id.set(current)
+        try:
+            if not _access.isEnabledFor(logging.INFO):
+                await self.app(scope, receive, send)
+                return
+            await self._logged(scope, receive, send, current)
+        finally:
+            request_id.reset(token)
+
+    async def _logged(self, scope: Scope, receive: Receive, send: Send, current: str) -> None:
         status = 0
 
         async def send_noting_status(message: Message) -> None:
@@ -57,12 +72,13 @@ class AccessLog:
             await self.app(scope, receive, send_noting_status)
         finally:
             _access.info(
-                '%s - "%s %s HTTP/%s" %d',
+                '%s - "%s %s HTTP/%s" %d %s',
                 _client(scope),
                 scope["method"],
                 _path(scope),
                 scope.get("http_version", "1.1"),
                 status,
+                current,
             )
 
 
