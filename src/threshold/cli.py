@@ -285,11 +285,15 @@ def keys_rotate(
     ] = False,
 ) -> None:
     """Add a new signing key; tokens signed by old keys stay valid until they expire."""
+    import logging.config
+
     from threshold.core.clock import SystemClock
+    from threshold.server.logs import log_config
     from threshold.services.keyring import Keyring
     from threshold.store.db import Database
 
     settings = _settings()
+    logging.config.dictConfig(log_config(access=False))  # the audit event, on stderr
 
     async def run() -> str:
         db = Database(settings.resolved_database_url)

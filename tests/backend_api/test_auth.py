@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.backend_api.conftest import Api
 from tests.support import LiveServer, run_live_server, sql
@@ -36,6 +39,29 @@ def test_secret_key_opens_and_nothing_else_does(server: LiveServer, api: Api) ->
     # Bearer is case-insensitive, as HTTP auth schemes are.
     lower = {"Authorization": f"bearer {server.secret_key}"}
     assert httpx.get(url, headers=lower).status_code == 200
+
+
+def test_refused_keys_are_audit_events_without_the_key(
+    server: LiveServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="threshold.audit")
+    url = f"{server.url}/v1/users"
+    wrong = "sk_test_CANARYc0ffee"
+    refused = httpx.get(url, headers={"Authorization": f"Bearer {wrong}", "User-Agent": "ops/1"})
+    _error(refused, 401, "authentication_invalid")
+    _error(httpx.get(url), 401, "authentication_invalid")
+    events = [
+        json.loads(r.getMessage())
+        for r in caplog.records
+        if r.name == "threshold.audit" and "backend_api.auth_failed" in r.getMessage()
+    ]
+    assert [(e["presented"], e["path"]) for e in events] == [
+        ("unknown key", "/v1/users"),
+        ("none", "/v1/users"),
+    ]
+    assert events[0]["ip"] == "127.0.0.1" and events[0]["user_agent"] == "ops/1"
+    assert events[0]["request_id"] == refused.json()["clerk_trace_id"]
+    assert not any("CANARYc0ffee" in r.getMessage() for r in caplog.records)
 
 
 def test_revoked_key_is_refused(server: LiveServer, api: Api) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import re
+
+import pytest
 
 from tests.pages.helpers import PASSWORD, Browsers, PageClient
 from tests.support import LiveServer, sql
@@ -40,7 +44,10 @@ def test_edit_names(ada: PageClient) -> None:
     assert "<h1>ada@example.com</h1>" in ada.get("/user").text
 
 
-def test_password_change_needs_the_current_password(ada: PageClient, browsers: Browsers) -> None:
+def test_password_change_needs_the_current_password(
+    ada: PageClient, browsers: Browsers, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="threshold.audit")
     server = ada.server
     other = browsers(server)
     other.sign_in("ada@example.com")
@@ -68,6 +75,15 @@ def test_password_change_needs_the_current_password(ada: PageClient, browsers: B
     assert isinstance(body, bytes)
     assert "was changed" in body.decode() and NEW_PASSWORD not in body.decode()
     assert PASSWORD not in body.decode()
+    audited = [json.loads(r.getMessage()) for r in caplog.records if r.name == "threshold.audit"]
+    changes = [e for e in audited if str(e["event"]).startswith("password.")]
+    assert [(e["event"], e.get("reason")) for e in changes] == [
+        ("password.change_failed", "current_password_incorrect"),
+        ("password.changed", None),
+    ]
+    assert len({e["user_id"] for e in changes}) == 1 and all(e["ip"] for e in changes)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert NEW_PASSWORD not in logged and "wrong one!" not in logged
 
 
 def test_revoke_another_device(ada: PageClient, browsers: Browsers) -> None:

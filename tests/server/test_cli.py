@@ -142,11 +142,15 @@ def test_keys_rotate_keeps_old_keys_published(tmp_path: Path) -> None:
         [THRESHOLD, "keys", "show"], env=env, capture_output=True, text=True, timeout=60
     )
     assert "BEGIN PUBLIC KEY" in shown.stdout and "pk_test_" in shown.stdout
-    subprocess.run(
+    rotated = subprocess.run(
         [THRESHOLD, "keys", "rotate"], env=env, check=True, capture_output=True, timeout=60
     )
     new, published = asyncio.run(state())
     assert new != old and published == {old, new}
+    events = [json.loads(line) for line in rotated.stderr.decode().splitlines() if "{" in line]
+    assert [(e["event"], e["kid"], e["ended"], e["old_keys"]) for e in events] == [
+        ("signing_key.rotated", new, [old], "retired")
+    ]
     subprocess.run(
         [THRESHOLD, "keys", "rotate", "--drop-old"],
         env=env,

@@ -11,6 +11,7 @@ from threshold.core.clock import Clock, to_ms
 from threshold.core.errors import ConfigurationError
 from threshold.core.jwt import encode_rs256
 from threshold.core.keys import SigningKey, generate_signing_key, public_jwk
+from threshold.services.audit import audit
 from threshold.store.db import Database
 from threshold.store.repositories.instance import InstanceRepository
 
@@ -91,13 +92,16 @@ class Keyring:
         dropped at once with ``drop_old`` (emergency rotation)."""
         key = generate_signing_key(bits)
         now_ms = to_ms(clock.now())
+        ended: list[str] = []
         async with db.transaction() as conn:
             repo = InstanceRepository(conn)
             for row in await repo.signing_keys():
                 if drop_old:
                     await repo.drop_signing_key(row["kid"])
+                    ended.append(row["kid"])
                 elif row["retired_at"] is None:
                     await repo.retire_signing_key(row["kid"], now_ms)
+                    ended.append(row["kid"])
             await repo.add_signing_key(
                 kid=key.kid,
                 private_pem=key.private_pem(),
@@ -105,4 +109,10 @@ class Keyring:
                 created_at=now_ms,
                 updated_at=now_ms,
             )
+        audit(
+            "signing_key.rotated",
+            kid=key.kid,
+            ended=ended,
+            old_keys="dropped" if drop_old else "retired",
+        )
         return key

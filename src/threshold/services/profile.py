@@ -19,6 +19,7 @@ from threshold.core.errors import (
 )
 from threshold.core.ids import new_id
 from threshold.services.accounts import primary_email, require_active
+from threshold.services.audit import audit
 from threshold.services.context import ServerContext
 from threshold.services.flow import ClientState, Limit, run_flow
 from threshold.services.mail import Mail
@@ -110,6 +111,13 @@ async def change_password(
             "Your current password is incorrect.", param="current_password"
         )
     if not await ctx.hasher.verify(digest, current):
+        audit(
+            "password.change_failed",
+            reason="current_password_incorrect",
+            user_id=user["id"],
+            session_id=session["id"],
+            by=state,
+        )
         raise InvalidCredentialsError(
             "Your current password is incorrect.", param="current_password"
         )
@@ -131,6 +139,7 @@ async def change_password(
             state.mails.append(_password_notice(ctx, email))
 
     await run_flow(ctx, write, state=state)
+    audit("password.changed", user_id=user["id"], session_id=session["id"], by=state)
 
 
 def _password_notice(ctx: ServerContext, email: str) -> Mail:

@@ -13,6 +13,7 @@ from threshold.core.codes import token_digest
 from threshold.core.errors import AuthenticationError
 from threshold.server.errors import JSON
 from threshold.server.http import client_ip, origin_of
+from threshold.services.audit import audit
 from threshold.services.context import ServerContext
 from threshold.store.repositories.admin import Page
 from threshold.store.repositories.instance import InstanceRepository
@@ -60,6 +61,13 @@ async def authenticate(
             row = await InstanceRepository(conn).active_api_key(token_digest(key))
     if row is None:
         ip = client_ip(request, ctx.settings)
+        audit(
+            "backend_api.auth_failed",
+            presented="none" if not key else "unknown key",  # never the key itself
+            path=request.url.path,
+            ip=ip,
+            user_agent=request.headers.get("user-agent"),
+        )
         await ctx.limiter.hit(f"bapi:auth:{ip}", _FAILED_AUTH_PER_MINUTE, 60)
         raise AuthenticationError(
             "Invalid authentication.",
