@@ -256,16 +256,6 @@ async def attempt_first_factor(
         )
     purpose = _CODE_PURPOSE[str(strategy)]
 
-    def failed(row: Row, exc: ThresholdError) -> None:
-        audit(
-            "sign_in.failed",
-            identifier=row["identifier"],
-            reason=exc.code,
-            strategy=strategy,
-            user_id=row["user_id"],
-            by=state,
-        )
-
     async def flow(conn: AsyncConnection) -> Row:
         row = await _load(conn, state, sign_in_id)
         _check_open(ctx, row)
@@ -280,7 +270,7 @@ async def attempt_first_factor(
                 ctx, conn, purpose=purpose, subject_id=row["user_id"], code=params.get("code")
             )
         except ThresholdError as exc:
-            failed(row, exc)
+            _audit_failure(state, exc, str(strategy), row)
             raise
         user = await UserRepository(conn).get(row["user_id"])
         if user is None or user["banned"]:
@@ -339,14 +329,7 @@ async def _attempt_password(
     try:
         user = await _verify_password(ctx, state, row, user, password)
     except ThresholdError as exc:
-        audit(
-            "sign_in.failed",
-            identifier=row["identifier"],
-            reason=exc.code,
-            strategy="password",
-            user_id=row["user_id"],
-            by=state,
-        )
+        _audit_failure(state, exc, "password", row)
         raise
     new_digest = None
     if ctx.hasher.hasher.needs_rehash(user["password_digest"]):
@@ -533,14 +516,24 @@ async def _sign_in_with_ticket(ctx: ServerContext, state: ClientState, ticket: o
             ctx, flow, limits=(Limit(f"ticket:ip:{state.ip}", 30),), state=state
         )
     except ThresholdError as exc:
-        audit(
-            "sign_in.failed",
-            reason=exc.code,
-            strategy="ticket",
-            by=state,
-        )
+        _audit_failure(state, exc, "ticket")
         raise
     return _audit_success(state, result)
+
+
+def _audit_failure(
+    state: ClientState, exc: ThresholdError, strategy: str, row: Row | None = None
+) -> None:
+    """Record ``sign_in.failed``: why, by which strategy, and the attempt's identifier
+    and user when there is an attempt."""
+    audit(
+        "sign_in.failed",
+        identifier=row["identifier"] if row else None,
+        reason=exc.code,
+        strategy=strategy,
+        user_id=row["user_id"] if row else None,
+        by=state,
+    )
 
 
 def _audit_success(state: ClientState, row: Row) -> Row:
