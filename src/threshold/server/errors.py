@@ -57,6 +57,11 @@ def status_for(exc: e.ThresholdError) -> int:
     return 400
 
 
+def _trace_id() -> str:
+    """The request's id (set by the access-log middleware), or a fresh one outside a request."""
+    return request_id.get() or secrets.token_hex(16)
+
+
 def clerk_error_body(exc: e.ThresholdError, *, trace_id: str | None = None) -> dict[str, Any]:
     error: dict[str, Any] = {
         "message": exc.message,
@@ -65,8 +70,7 @@ def clerk_error_body(exc: e.ThresholdError, *, trace_id: str | None = None) -> d
     }
     if exc.meta:
         error["meta"] = exc.meta
-    trace = trace_id or request_id.get() or secrets.token_hex(16)
-    return {"errors": [error], "clerk_trace_id": trace}
+    return {"errors": [error], "clerk_trace_id": trace_id or _trace_id()}
 
 
 def error_response(exc: e.ThresholdError, *, extra: dict[str, Any] | None = None) -> Response:
@@ -82,7 +86,7 @@ def error_response(exc: e.ThresholdError, *, extra: dict[str, Any] | None = None
 
 def unexpected_error_response(request: Request, exc: BaseException) -> Response:
     """Last resort: log the trace server-side, send a generic Clerk-shaped error."""
-    trace = request_id.get() or secrets.token_hex(16)
+    trace = _trace_id()
     log.error(
         "unhandled error (trace %s) on %s %s", trace, request.method, request.url.path, exc_info=exc
     )
