@@ -21,7 +21,7 @@ from sqlalchemy.util import await_only
 from threshold.core.errors import UnavailableError
 from threshold.store.point_reads import PointRead, SqliteLoopReader, sqlite_loop_connector
 from threshold.store.repositories._base import Row
-from threshold.store.sqlite_driver import async_creator
+from threshold.store.sqlite_driver import async_creator, connect_arguments
 
 __all__ = ["Database", "is_sqlite_url"]
 
@@ -69,6 +69,7 @@ class Database:
         self.url = url
         kwargs: dict[str, Any] = {"echo": echo}
         self._loop_reader: SqliteLoopReader | None = None
+        asyncpg = False
         if is_sqlite_url(url):
             path = url.split(":///", 1)[-1]
             if path and path != ":memory:":
@@ -79,7 +80,7 @@ class Database:
             kwargs.update(pool_pre_ping=not asyncpg, pool_size=10, max_overflow=20, pool_timeout=30)
             kwargs["connect_args"] = {"timeout": 5, "command_timeout": 10}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
-        if kwargs.get("pool_pre_ping") is False:
+        if asyncpg:  # its own liveness check in place of the pre-ping
             event.listen(self.engine.sync_engine, "checkout", _ping_asyncpg)
         # SQLite has one writer. Writers of this process queue here, in order, instead of
         # in SQLite's busy handler, which sleeps 1, 2, 5, 10 ... ms between tries and so
@@ -89,11 +90,10 @@ class Database:
         if is_sqlite_url(url):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
-            dialect = self.engine.dialect
-            args, connect_kwargs = dialect.create_connect_args(self.engine.url)
+            args, connect_kwargs = connect_arguments(url)
             if args and args[0] not in ("", ":memory:"):  # a file: every connection sees it
-                connect = sqlite_loop_connector(list(args), dict(connect_kwargs))
-                self._loop_reader = SqliteLoopReader(dialect, connect)
+                connect = sqlite_loop_connector(args, connect_kwargs)
+                self._loop_reader = SqliteLoopReader(self.engine.dialect, connect)
 
     @property
     def is_sqlite(self) -> bool:

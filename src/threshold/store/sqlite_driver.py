@@ -21,7 +21,7 @@ import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import make_url
 
-__all__ = ["OneHopConnection", "async_creator"]
+__all__ = ["OneHopConnection", "async_creator", "connect_arguments"]
 
 _Description = tuple[tuple[Any, ...], ...] | None
 _Outcome = tuple[_Description, list[Any], int, int | None]
@@ -136,10 +136,16 @@ class OneHopConnection(aiosqlite.Connection):
             await super().rollback()
 
 
+def connect_arguments(url: str) -> tuple[list[Any], dict[str, Any]]:
+    """The ``sqlite3.connect`` arguments SQLAlchemy's aiosqlite dialect uses for ``url``."""
+    args, kwargs = SQLiteDialect_aiosqlite().create_connect_args(make_url(url))
+    return list(args), dict(kwargs)
+
+
 def async_creator(url: str) -> Callable[[], Awaitable[OneHopConnection]]:
     """SQLAlchemy's ``async_creator`` for a ``sqlite+aiosqlite`` URL, connecting with the
     arguments its aiosqlite dialect would use."""
-    args, kwargs = SQLiteDialect_aiosqlite().create_connect_args(make_url(url))
+    args, kwargs = connect_arguments(url)
 
     async def connect() -> OneHopConnection:
         connection = OneHopConnection(partial(sqlite3.connect, *args, **kwargs), 64)
