@@ -47,6 +47,11 @@ def _parts() -> dict[str, Callable[[], dict[str, Any]]]:
 
         return asgi_bench.run_asgi_middleware()
 
+    def instructions() -> dict[str, Any]:
+        from benchmarks import instructions
+
+        return instructions.run_instructions()
+
     def wsgi() -> dict[str, Any]:
         from benchmarks import wsgi_bench
 
@@ -70,6 +75,7 @@ def _parts() -> dict[str, Callable[[], dict[str, Any]]]:
     return {
         "verify": verify,
         "middleware": middleware,
+        "instructions": instructions,
         "wsgi": wsgi,
         "server": server,
         "bapi": bapi,
