@@ -1,6 +1,7 @@
 """Point reads (``Database.point_read``): the same rows as the engine gives, committed
-data only, no hand-off to aiosqlite's thread on SQLite, and a fall back to the engine
-that never blocks the event loop when SQLite is busy."""
+data only, no hand-off to aiosqlite's thread on SQLite, no SQLAlchemy statement on
+PostgreSQL, and a fall back to the engine when the fast read cannot answer (SQLite busy,
+without blocking the event loop; a PostgreSQL connection that lost its statements)."""
 
 from __future__ import annotations
 
@@ -234,3 +235,71 @@ def test_a_single_read_on_postgresql_is_its_own_transaction(
 
     with postgres_database() as url:
         assert asyncio.run(run(url)) == [False, True, False, True]
+
+
+def _statements_through_sqlalchemy(db: Database) -> list[str]:
+    """Every statement SQLAlchemy hands to the driver from now on (the pool's liveness
+    check talks to the driver directly and is not among them)."""
+    seen: list[str] = []
+    sa.event.listen(
+        db.engine.sync_engine,
+        "before_cursor_execute",
+        lambda _conn, _cursor, statement, *_rest: seen.append(statement),
+    )
+    return seen
+
+
+def test_point_reads_on_postgresql_skip_sqlalchemy(pytestconfig: pytest.Config) -> None:
+    """asyncpg runs the statement itself: SQLAlchemy executes nothing for a point read."""
+    require_postgres(pytestconfig)
+
+    async def run(url: str) -> tuple[list[Any], list[str]]:
+        db = Database(url)
+        try:
+            await _fill(db)
+            seen = _statements_through_sqlalchemy(db)
+            rows = [await db.point_read(THING, **case) for case in CASES]
+            return rows, seen
+        finally:
+            await db.dispose()
+
+    with postgres_database() as url:
+        rows, seen = asyncio.run(run(url))
+    assert rows[0] == {**T1, "owner_banned": False}
+    assert rows[3:] == [None, None]
+    assert seen == []
+
+
+def test_a_point_read_whose_prepared_statement_is_gone_reads_through_the_engine(
+    pytestconfig: pytest.Config,
+) -> None:
+    """A pooler in transaction mode (or anyone) may drop a connection's prepared
+    statements. The read still answers, through the engine; the connection is not
+    used again, and the next read is the driver's again."""
+    require_postgres(pytestconfig)
+
+    async def run(url: str) -> list[tuple[Any, int]]:
+        db = Database(url)
+        try:
+            await _fill(db)
+            seen = _statements_through_sqlalchemy(db)
+            out = []
+            for dealloc in (False, True, False):
+                if dealloc:  # the pool holds one connection: the one the reads use
+                    raw = await db.engine.raw_connection()
+                    try:
+                        driver: Any = raw.driver_connection
+                        await driver.execute("DEALLOCATE ALL")
+                    finally:
+                        raw.close()
+                before = len(seen)
+                row = await db.point_read(THING, owner="o1", thing="t1")
+                out.append((row, len(seen) - before))
+            return out
+        finally:
+            await db.dispose()
+
+    with postgres_database() as url:
+        out = asyncio.run(run(url))
+    assert [row for row, _ in out] == [{**T1, "owner_banned": False}] * 3
+    assert [through_engine for _, through_engine in out] == [0, 1, 0]

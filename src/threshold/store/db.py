@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -80,6 +80,7 @@ class Database:
             kwargs.update(pool_pre_ping=not asyncpg, pool_size=10, max_overflow=20, pool_timeout=30)
             kwargs["connect_args"] = {"timeout": 5, "command_timeout": 10}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        self._driver_reads = asyncpg
         if asyncpg:  # its own liveness check in place of the pre-ping
             event.listen(self.engine.sync_engine, "checkout", _ping_asyncpg)
         # SQLite has one writer. Writers of this process queue here, in order, instead of
@@ -119,21 +120,28 @@ class Database:
         """
         readonly = readonly or single_read
         queue = self._writer_queue() if self.is_sqlite and not readonly else None
+        async with queue or contextlib.nullcontext(), self._connected() as conn:
+            if readonly:
+                await conn.execution_options(
+                    threshold_readonly=True, threshold_single_read=single_read
+                )
+            if single_read:
+                if not self.is_sqlite:  # SQLite: closing the connection ends its read
+                    # One statement is its own transaction: no BEGIN and COMMIT round
+                    # trips. The pool restores the isolation level on return.
+                    await conn.execution_options(isolation_level="AUTOCOMMIT")
+                yield conn
+                return
+            async with conn.begin():
+                yield conn
+
+    @asynccontextmanager
+    async def _connected(self) -> AsyncIterator[AsyncConnection]:
+        """A pooled connection; a lost or refused one (also while in use) becomes
+        :class:`UnavailableError`, and so does a pool that stays exhausted."""
         try:
-            async with queue or contextlib.nullcontext(), self.engine.connect() as conn:
-                if readonly:
-                    await conn.execution_options(
-                        threshold_readonly=True, threshold_single_read=single_read
-                    )
-                if single_read:
-                    if not self.is_sqlite:  # SQLite: closing the connection ends its read
-                        # One statement is its own transaction: no BEGIN and COMMIT round
-                        # trips. The pool restores the isolation level on return.
-                        await conn.execution_options(isolation_level="AUTOCOMMIT")
-                    yield conn
-                    return
-                async with conn.begin():
-                    yield conn
+            async with self.engine.connect() as conn:
+                yield conn
         except PoolTimeoutError as exc:
             raise UnavailableError("The server is busy. Please try again shortly.") from exc
         except (OperationalError, DBAPIError, OSError, ConnectionError) as exc:
@@ -146,9 +154,10 @@ class Database:
 
         The row is committed data as of the statement (no transaction is held). On a
         SQLite file the read runs on this thread's own connection without leaving the
-        event loop; if SQLite cannot answer at once (busy, or any error), it is read
-        through the engine like any :meth:`transaction` (``single_read``), whose errors
-        are the usual ones.
+        event loop; on PostgreSQL (asyncpg) the pooled connection's driver runs the
+        statement itself. If that fast read cannot answer (SQLite busy, a broken
+        connection, any error), it is read through the engine like any
+        :meth:`transaction` (``single_read``), whose errors are the usual ones.
         """
         read.check(params)
         if self._loop_reader is not None:
@@ -156,9 +165,32 @@ class Database:
                 return self._loop_reader.read(read, params)
             except sqlite3.Error:
                 pass  # the engine's connection waits for locks and reports errors
+        elif self._driver_reads:
+            with contextlib.suppress(_DriverReadError):
+                return await self._driver_read(read, params)
         async with self.transaction(single_read=True) as conn:
             row = (await conn.execute(read.statement, params)).mappings().first()
         return None if row is None else dict(row)
+
+    async def _driver_read(self, read: PointRead, params: Mapping[str, Any]) -> Row | None:
+        """asyncpg runs the compiled statement on a pooled connection (it prepares it
+        once per connection and keeps it), without SQLAlchemy's per-statement work,
+        most of a token refresh's CPU beside the signing (docs/benchmarks.md). No
+        transaction is opened, so the statement is its own snapshot. An error
+        invalidates the connection (it may be broken, or its prepared statements gone,
+        as a pooler in transaction mode does) and raises :class:`_DriverReadError`."""
+        form = read.compiled(self.engine.dialect)
+        async with self._connected() as conn:
+            raw = await conn.get_raw_connection()
+            driver: Any = raw.driver_connection  # asyncpg's Connection
+            try:
+                record = await driver.fetchrow(form.sql, *form.parameters(params))
+            except BaseException as exc:
+                await conn.invalidate()
+                if isinstance(exc, Exception):
+                    raise _DriverReadError from exc
+                raise  # cancelled: the connection may be mid-statement
+        return None if record is None else form.row(tuple(record))
 
     async def dispose(self) -> None:
         if self._loop_reader is not None:
@@ -173,6 +205,10 @@ class Database:
                 return None
             row = (await conn.execute(sa.text("SELECT version_num FROM alembic_version"))).first()
             return None if row is None else str(row[0])
+
+
+class _DriverReadError(Exception):
+    """The driver could not run a point read; the engine reads instead."""
 
 
 def _is_connection_problem(exc: DBAPIError) -> bool:

@@ -14,7 +14,8 @@ it is opened with no busy timeout and ``query_only``, so when SQLite reports the
 database busy (a rare state in WAL mode, where readers do not wait for writers) or any
 other error, :meth:`Database.point_read <threshold.store.db.Database.point_read>` drops
 the connection and reads through the engine instead, with its usual timeouts and error
-handling. Elsewhere than SQLite the engine always reads.
+handling. On PostgreSQL, asyncpg runs the compiled statement on a pooled connection
+(``Database._driver_read``); other databases read through the engine.
 """
 
 from __future__ import annotations
