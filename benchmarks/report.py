@@ -228,8 +228,11 @@ comparing, as these machines are noisy.
   freed; Django's middleware builds `request.auth` on every request, so every Django
   request left one (the server paid for it in collections, which is why gunicorn showed
   about 60 us where the in-process cost was 17 us).
-- **Token minting (target 3): 0.53 to 0.56 of raw RS256 signing as shipped, 0.58 to 0.59
-  without the access log; not met.** Raw signing is 0.30 ms here (about 3,350/s), so 0.6 leaves
+- **Token minting (target 3): 0.49 to 0.56 of raw RS256 signing as shipped, 0.53 to 0.59
+  without the access log; not met.** The table is the afternoon's run, when the machine
+  ran slower (raw signing 2,975/s, argon2id 42/s) than in the morning's three runs
+  (about 3,350/s and 49/s), where the same code reached 0.53 to 0.56 (0.58 to 0.59
+  quiet); the figures that follow are the morning's. Raw signing is 0.30 ms here (about 3,350/s), so 0.6 leaves
   0.2 ms per refresh for everything else. A refresh cost the server 1.6 ms of CPU at
   the start of this round and costs 0.54 to 0.56 ms now (0.51 ms with `--no-access-log`):
   about 0.30 signing, 0.04 the access line, and the rest spread over uvicorn and the
@@ -251,8 +254,11 @@ comparing, as these machines are noisy.
   per refresh went away there this round: the single read now runs in autocommit, and
   pooled connections are checked with one simple-protocol `SELECT 1` instead of
   SQLAlchemy's pre-ping (BEGIN, ping, ROLLBACK); in process a refresh went from 1.7 to
-  1.1 ms. What remains is mostly SQLAlchemy's pool and statement work around a 0.1 ms
-  query.
+  1.1 ms. Since then the read itself no longer goes through SQLAlchemy's statement
+  machinery: asyncpg runs it on the pooled connection (`Database.point_read`; the
+  engine reads when that fails). The afternoon's slower run shows 0.31 of signing at
+  1.07 ms against the morning's 0.28 at 1.07 ms. What remains is the pool's checkout
+  (with its liveness round trip), the flow's own work and asyncpg's.
 - **Sign-in (target 3): met, 0.92, 1.04 and 0.99 of raw argon2id in the last three runs** (0.81
   to 0.94 earlier the same day; the server verifies on a worker thread, so on two cores
   its rate can pass the one-thread reference). From 0.70 at the start of the issue: one
