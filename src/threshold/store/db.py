@@ -175,7 +175,7 @@ class Database:
     async def _driver_read(self, read: PointRead, params: Mapping[str, Any]) -> Row | None:
         """asyncpg runs the compiled statement on a pooled connection (it prepares it
         once per connection and keeps it), without SQLAlchemy's per-statement work,
-        most of a token refresh's CPU beside the signing (docs/benchmarks.md). No
+        about half of the read's CPU this way (docs/architecture.md). No
         transaction is opened, so the statement is its own snapshot. An error
         invalidates the connection (it may be broken, or its prepared statements gone,
         as a pooler in transaction mode does) and raises :class:`_DriverReadError`."""
