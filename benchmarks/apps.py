@@ -64,21 +64,33 @@ def _fastapi() -> ASGIApp:
     return app
 
 
+def build(kind: str, mode: str) -> ASGIApp:
+    """The ``kind`` app (``starlette`` or ``fastapi``) as ``mode`` says: ``plain``,
+    behind :class:`Floor`, or behind Threshold (``protected``, with ``BENCH_JWT_KEY``)."""
+    app = _starlette() if kind == "starlette" else _fastapi()
+    if mode == "floor":
+        return Floor(app)
+    if mode == "protected":
+        from threshold.asgi import AuthMiddleware
+        from threshold.sdk.config import SdkConfig
+
+        return AuthMiddleware(app, SdkConfig(jwt_key=os.environ["BENCH_JWT_KEY"]))
+    return app
+
+
 def main() -> None:
     kind, mode, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     stack = sys.argv[4] if len(sys.argv) > 4 else "auto"
     options = {"h11": ("h11", "asyncio"), "httptools": ("httptools", "uvloop")}
     http, loop = options.get(stack, ("auto", "auto"))
-    app = _starlette() if kind == "starlette" else _fastapi()
-    if mode == "floor":
-        app = Floor(app)
-    if mode == "protected":
-        from threshold.asgi import AuthMiddleware
-        from threshold.sdk.config import SdkConfig
-
-        app = AuthMiddleware(app, SdkConfig(jwt_key=os.environ["BENCH_JWT_KEY"]))
     uvicorn.run(
-        app, host="127.0.0.1", port=port, log_level="error", access_log=False, http=http, loop=loop
+        build(kind, mode),
+        host="127.0.0.1",
+        port=port,
+        log_level="error",
+        access_log=False,
+        http=http,
+        loop=loop,
     )
 
 

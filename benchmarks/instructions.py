@@ -25,7 +25,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from starlette.types import ASGIApp, Message
+from starlette.types import Message
 
 from threshold.asgi import AuthMiddleware
 
@@ -37,9 +37,8 @@ FEW, MANY = 500, 2500
 
 
 def run_instructions() -> dict[str, float]:
-    """``{mode}_instructions`` per request for each of :data:`MODES`, and
-    ``{mode}_over_plain`` (the difference to the unprotected app); empty when valgrind
-    is not installed."""
+    """``{mode}_instructions`` per request for each of :data:`MODES`; empty when
+    valgrind is not installed."""
     if shutil.which("valgrind") is None:
         print("valgrind not found: instructions not counted", file=sys.stderr)
         return {}
@@ -58,14 +57,10 @@ def run_instructions() -> dict[str, float]:
         counts = dict(
             zip(runs, pool.map(lambda run: _count(run[0], run[1], env), runs), strict=True)
         )
-    results: dict[str, float] = {}
-    for mode in MODES:
-        results[f"{mode}_instructions"] = (counts[mode, MANY] - counts[mode, FEW]) / (MANY - FEW)
-    for mode in MODES[1:]:
-        results[f"{mode}_over_plain"] = (
-            results[f"{mode}_instructions"] - results["plain_instructions"]
-        )
-    return results
+    return {
+        f"{mode}_instructions": (counts[mode, MANY] - counts[mode, FEW]) / (MANY - FEW)
+        for mode in MODES
+    }
 
 
 def _count(mode: str, requests: int, env: dict[str, str]) -> int:
@@ -95,23 +90,12 @@ def _count(mode: str, requests: int, env: dict[str, str]) -> int:
     return int(found.group(1).replace(",", ""))
 
 
-def _app(mode: str) -> ASGIApp:
-    from benchmarks.apps import Floor, _starlette
-
-    app = _starlette()
-    if mode == "floor":
-        return Floor(app)
-    if mode == "protected":
-        from threshold.sdk.config import SdkConfig
-
-        return AuthMiddleware(app, SdkConfig(jwt_key=os.environ["BENCH_JWT_KEY"]))
-    return app
-
-
 def _serve(mode: str, requests: int) -> None:
     """Call the app ``requests`` times with a uvicorn-shaped scope (after two warm-up
     requests: the first verifies the token, the second files it as known)."""
-    app = _app(mode)
+    from benchmarks.apps import build
+
+    app = build("starlette", mode)
     authorization = f"Bearer {os.environ['BENCH_TOKEN']}".encode()
 
     async def receive() -> Message:

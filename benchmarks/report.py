@@ -83,7 +83,7 @@ def _instructions(i: dict[str, Any]) -> str:
     plain = i["plain_instructions"]
     rows = "\n".join(
         f"| {label} | {i[f'{mode}_instructions'] / 1000:.1f}k | "
-        + ("" if mode == "plain" else f"+{i[f'{mode}_over_plain'] / 1000:.1f}k")
+        + ("" if mode == "plain" else f"+{(i[f'{mode}_instructions'] - plain) / 1000:.1f}k")
         + f" | {plain / i[f'{mode}_instructions']:.2f} |"
         for mode, label in (
             ("plain", 'Starlette\'s "hello", unprotected'),
@@ -214,9 +214,10 @@ comparing, as these machines are noisy.
   does not move: Starlette's "hello" runs ~89k per request, `Floor` adds ~6k and
   Threshold ~26k, so the middleware does about four times the floor's work; in the
   server a Python instruction also costs more than in a tight loop (the loop's cache is
-  warm), which is why 2a's 6 us are more than the same work takes in a loop. A variant that inlined the lookup, keyed it by the token's last bytes instead
-  of hashing all of it, and built a lighter state came closer but not to 0.90, and read
-  much worse; it was not kept.
+  warm), which is why 2a's 6 us are more than the same work takes in a loop. A variant
+  that inlined the lookup, keyed it by the token's last bytes instead of hashing all of
+  it, and built a lighter state came closer but not to 0.90, and read much worse; it
+  was not kept.
   What changed: the middlewares now settle a request whose token was verified a moment ago
   (or that has no credential) from the raw `Authorization` and `Cookie` values, remembered
   per value until the token expires, and build the SDK's request view only when something
@@ -232,10 +233,10 @@ comparing, as these machines are noisy.
   without the access log; not met.** The table is the afternoon's run, when the machine
   ran slower (raw signing 2,975/s, argon2id 42/s) than in the morning's three runs
   (about 3,350/s and 49/s), where the same code reached 0.53 to 0.56 (0.58 to 0.59
-  quiet); the figures that follow are the morning's. Raw signing is 0.30 ms here (about 3,350/s), so 0.6 leaves
-  0.2 ms per refresh for everything else. A refresh cost the server 1.6 ms of CPU at
-  the start of this round and costs 0.54 to 0.56 ms now (0.51 ms with `--no-access-log`):
-  about 0.30 signing, 0.04 the access line, and the rest spread over uvicorn and the
+  quiet); the figures that follow are the morning's. Raw signing is 0.30 ms here
+  (about 3,350/s), so 0.6 leaves 0.2 ms per refresh for everything else. A refresh
+  cost the server 1.6 ms of CPU at the start of this round and costs 0.54 to 0.56 ms
+  now (0.51 ms with `--no-access-log`): about 0.30 signing, 0.04 the access line, and the rest spread over uvicorn and the
   kernel (about 0.07; Starlette's "hello" costs 0.03 in all), the middleware and
   routing, reading the cookie, the point read and building the claims and the response
   (each 0.005 to 0.02). What changed, measured in process with the server's app: the
