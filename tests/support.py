@@ -41,6 +41,7 @@ __all__ = [
     "require_postgres",
     "run_live_server",
     "sql",
+    "terminate_backends",
 ]
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -149,6 +150,23 @@ def postgres_database() -> Iterator[str]:
             )
         )
         asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}"'))
+
+
+async def terminate_backends(database: str) -> None:
+    """Close every server connection to ``database`` (what a restart or a failover
+    does to a pool); at least one must have been open."""
+    import asyncpg
+
+    admin = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
+    try:
+        killed = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = $1 AND pid <> pg_backend_pid()",
+            database,
+        )
+        assert killed >= 1
+    finally:
+        await admin.close()
 
 
 @dataclass

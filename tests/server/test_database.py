@@ -12,7 +12,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from tests.support import PG_ADMIN_URL, count_hand_offs, postgres_database, require_postgres
+from tests.support import (
+    count_hand_offs,
+    postgres_database,
+    require_postgres,
+    terminate_backends,
+)
 from threshold.store.db import Database
 
 
@@ -124,25 +129,10 @@ def test_postgresql_connections_killed_by_the_server_are_replaced(
                 return [first, second]
 
             before = await one_of_each()  # the pool now holds an open connection
-            await _terminate_backends(name)
+            await terminate_backends(name)
             return before + await one_of_each() + await one_of_each()
         finally:
             await db.dispose()
 
     with postgres_database() as url:
         assert asyncio.run(run(url, url.rsplit("/", 1)[-1])) == [1, 2] * 3
-
-
-async def _terminate_backends(database: str) -> None:
-    import asyncpg
-
-    admin = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
-    try:
-        killed = await admin.fetchval(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-            " WHERE datname = $1 AND pid <> pg_backend_pid()",
-            database,
-        )
-        assert killed >= 1
-    finally:
-        await admin.close()
