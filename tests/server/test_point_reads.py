@@ -14,7 +14,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.support import count_hand_offs, postgres_database, require_postgres
+from tests.support import (
+    count_hand_offs,
+    postgres_database,
+    require_postgres,
+    terminate_backends,
+)
 from threshold.store.db import Database
 from threshold.store.point_reads import PointRead
 
@@ -292,6 +297,73 @@ def test_a_point_read_whose_prepared_statement_is_gone_reads_through_the_engine(
                         await driver.execute("DEALLOCATE ALL")
                     finally:
                         raw.close()
+                before = len(seen)
+                row = await db.point_read(THING, owner="o1", thing="t1")
+                out.append((row, len(seen) - before))
+            return out
+        finally:
+            await db.dispose()
+
+    with postgres_database() as url:
+        out = asyncio.run(run(url))
+    assert [row for row, _ in out] == [{**T1, "owner_banned": False}] * 3
+    assert [through_engine for _, through_engine in out] == [0, 1, 0]
+
+
+def test_a_point_read_on_postgresql_is_its_own_liveness_check(
+    pytestconfig: pytest.Config,
+) -> None:
+    """The pool checks a connection (one ``SELECT 1``) before the engine uses it, but
+    not before a point read: the read fails on a dead connection by itself."""
+    require_postgres(pytestconfig)
+
+    async def run(url: str) -> tuple[list[str], list[str]]:
+        db = Database(url)
+        try:
+            await _fill(db)
+            raw = await db.engine.raw_connection()  # the pool's one connection
+            try:
+                driver: Any = raw.driver_connection
+                sent: list[str] = []
+                driver.add_query_logger(lambda record: sent.append(record.query))
+            finally:
+                raw.close()
+            for case in CASES[:2]:
+                await db.point_read(THING, **case)
+            by_reads = list(sent)
+            sent.clear()
+            async with db.transaction(single_read=True) as conn:
+                await conn.execute(sa.text("SELECT 2"))
+            return by_reads, sent
+        finally:
+            await db.dispose()
+
+    with postgres_database() as url:
+        by_reads, by_engine = asyncio.run(run(url))
+    assert len(by_reads) == 2 and "SELECT 1" not in by_reads
+    assert by_reads[0].lstrip().upper().startswith("SELECT") and by_reads[0] == by_reads[1]
+    # The check, then the engine's statement (which asyncpg's logger may not list: the
+    # engine runs it as a prepared statement).
+    assert by_engine[0] == "SELECT 1"
+
+
+def test_a_point_read_on_a_connection_the_server_closed_reads_through_the_engine(
+    pytestconfig: pytest.Config,
+) -> None:
+    """A restarted database leaves the pool's connections dead. With no liveness check
+    in front of it, the point read meets that itself: it still answers, through the
+    engine (which checks and reconnects), and the next read is the driver's again."""
+    require_postgres(pytestconfig)
+
+    async def run(url: str) -> list[tuple[Any, int]]:
+        db = Database(url)
+        try:
+            await _fill(db)
+            seen = _statements_through_sqlalchemy(db)
+            out = []
+            for restart in (False, True, False):
+                if restart:
+                    await terminate_backends(url.rsplit("/", 1)[-1])
                 before = len(seen)
                 row = await db.point_read(THING, owner="o1", thing="t1")
                 out.append((row, len(seen) - before))

@@ -7,6 +7,7 @@ import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -52,10 +53,18 @@ def _sqlite_begin(conn: sa.Connection) -> None:
     conn.exec_driver_sql("BEGIN DEFERRED" if readonly else "BEGIN IMMEDIATE")
 
 
+_READ_CHECKS_ITSELF: ContextVar[bool] = ContextVar("threshold_read_checks_itself", default=False)
+"""True while a driver point read takes a connection from the pool: it skips the
+liveness check, because the read's own failure already discards the connection and
+reads through the engine, which checks (``Database._driver_read``)."""
+
+
 def _ping_asyncpg(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     """The pool's liveness check of a connection before each use, in one round trip of
     the simple query protocol (SQLAlchemy's own pre-ping wraps asyncpg's in BEGIN and
     ROLLBACK: three). A dead connection is replaced; the pool retries with a new one."""
+    if _READ_CHECKS_ITSELF.get():
+        return
     try:
         await_only(record.driver_connection.execute("SELECT 1"))  # no prepare, one round trip
     except Exception as exc:
@@ -178,18 +187,24 @@ class Database:
         about half of the read's CPU this way (docs/architecture.md). No
         transaction is opened, so the statement is its own snapshot. An error
         invalidates the connection (it may be broken, or its prepared statements gone,
-        as a pooler in transaction mode does) and raises :class:`_DriverReadError`."""
+        as a pooler in transaction mode does) and raises :class:`_DriverReadError`.
+        That is why the pool's liveness check is skipped here: a dead connection fails
+        the read itself and the engine reads instead, one round trip saved per read."""
         form = read.compiled(self.engine.dialect)
-        async with self._connected() as conn:
-            raw = await conn.get_raw_connection()
-            driver: Any = raw.driver_connection  # asyncpg's Connection
-            try:
-                record = await driver.fetchrow(form.sql, *form.parameters(params))
-            except BaseException as exc:
-                await conn.invalidate()
-                if isinstance(exc, Exception):
-                    raise _DriverReadError from exc
-                raise  # cancelled: the connection may be mid-statement
+        unchecked = _READ_CHECKS_ITSELF.set(True)  # the read is the liveness check
+        try:
+            async with self._connected() as conn:
+                raw = await conn.get_raw_connection()
+                driver: Any = raw.driver_connection  # asyncpg's Connection
+                try:
+                    record = await driver.fetchrow(form.sql, *form.parameters(params))
+                except BaseException as exc:
+                    await conn.invalidate()
+                    if isinstance(exc, Exception):
+                        raise _DriverReadError from exc
+                    raise  # cancelled: the connection may be mid-statement
+        finally:
+            _READ_CHECKS_ITSELF.reset(unchecked)
         return None if record is None else form.row(tuple(record))
 
     async def dispose(self) -> None:
