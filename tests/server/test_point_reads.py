@@ -1,13 +1,15 @@
 """Point reads (``Database.point_read``): the same rows as the engine gives, committed
 data only, no hand-off to aiosqlite's thread on SQLite, no SQLAlchemy statement on
-PostgreSQL, and a fall back to the engine when the fast read cannot answer (SQLite busy,
-without blocking the event loop; a PostgreSQL connection that lost its statements)."""
+PostgreSQL (not even the pool's liveness check), and a fall back to the engine when the
+fast read cannot answer (SQLite busy, without blocking the event loop; a PostgreSQL
+connection that lost its statements or was closed by the server)."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -275,41 +277,6 @@ def test_point_reads_on_postgresql_skip_sqlalchemy(pytestconfig: pytest.Config) 
     assert seen == []
 
 
-def test_a_point_read_whose_prepared_statement_is_gone_reads_through_the_engine(
-    pytestconfig: pytest.Config,
-) -> None:
-    """A pooler in transaction mode (or anyone) may drop a connection's prepared
-    statements. The read still answers, through the engine; the connection is not
-    used again, and the next read is the driver's again."""
-    require_postgres(pytestconfig)
-
-    async def run(url: str) -> list[tuple[Any, int]]:
-        db = Database(url)
-        try:
-            await _fill(db)
-            seen = _statements_through_sqlalchemy(db)
-            out = []
-            for dealloc in (False, True, False):
-                if dealloc:  # the pool holds one connection: the one the reads use
-                    raw = await db.engine.raw_connection()
-                    try:
-                        driver: Any = raw.driver_connection
-                        await driver.execute("DEALLOCATE ALL")
-                    finally:
-                        raw.close()
-                before = len(seen)
-                row = await db.point_read(THING, owner="o1", thing="t1")
-                out.append((row, len(seen) - before))
-            return out
-        finally:
-            await db.dispose()
-
-    with postgres_database() as url:
-        out = asyncio.run(run(url))
-    assert [row for row, _ in out] == [{**T1, "owner_banned": False}] * 3
-    assert [through_engine for _, through_engine in out] == [0, 1, 0]
-
-
 def test_a_point_read_on_postgresql_is_its_own_liveness_check(
     pytestconfig: pytest.Config,
 ) -> None:
@@ -347,12 +314,29 @@ def test_a_point_read_on_postgresql_is_its_own_liveness_check(
     assert by_engine[0] == "SELECT 1"
 
 
-def test_a_point_read_on_a_connection_the_server_closed_reads_through_the_engine(
-    pytestconfig: pytest.Config,
+async def _drop_prepared_statements(db: Database, _url: str) -> None:
+    """What a pooler in transaction mode (or anyone) may do to a connection."""
+    raw = await db.engine.raw_connection()  # the pool's one connection: the reads'
+    try:
+        driver: Any = raw.driver_connection
+        await driver.execute("DEALLOCATE ALL")
+    finally:
+        raw.close()
+
+
+async def _close_server_side(_db: Database, url: str) -> None:
+    """What a restarted or failed-over database does to every pooled connection."""
+    await terminate_backends(url.rsplit("/", 1)[-1])
+
+
+@pytest.mark.parametrize("breaking", [_drop_prepared_statements, _close_server_side])
+def test_a_point_read_on_a_broken_connection_reads_through_the_engine(
+    pytestconfig: pytest.Config, breaking: Callable[[Database, str], Awaitable[None]]
 ) -> None:
-    """A restarted database leaves the pool's connections dead. With no liveness check
-    in front of it, the point read meets that itself: it still answers, through the
-    engine (which checks and reconnects), and the next read is the driver's again."""
+    """Whatever broke the pooled connection (its prepared statements gone, or the
+    connection itself, which no liveness check catches before a point read), the read
+    still answers, through the engine (which checks, and reconnects); the broken
+    connection is not used again, and the next read is the driver's again."""
     require_postgres(pytestconfig)
 
     async def run(url: str) -> list[tuple[Any, int]]:
@@ -361,9 +345,9 @@ def test_a_point_read_on_a_connection_the_server_closed_reads_through_the_engine
             await _fill(db)
             seen = _statements_through_sqlalchemy(db)
             out = []
-            for restart in (False, True, False):
-                if restart:
-                    await terminate_backends(url.rsplit("/", 1)[-1])
+            for broken in (False, True, False):
+                if broken:
+                    await breaking(db, url)
                 before = len(seen)
                 row = await db.point_read(THING, owner="o1", thing="t1")
                 out.append((row, len(seen) - before))
