@@ -267,10 +267,10 @@ comparing, as these machines are noisy.
   1.1 ms. Since then the read itself no longer goes through SQLAlchemy's statement
   machinery: asyncpg runs it on the pooled connection (`Database.point_read`; the
   engine reads when that fails). The afternoon's slower run shows 0.31 of signing at
-  1.07 ms against the morning's 0.28 at 1.07 ms. Since both, the read also skips the
-  pool's liveness round trip (a dead connection fails the read, which then goes through
-  the engine; tested), not yet in the table. What remains is the pool's checkout, the
-  flow's own work and asyncpg's.
+  1.07 ms against the morning's 0.28 at 1.07 ms. Now the read also skips the pool's
+  liveness round trip (a dead connection fails the read, which then goes through the
+  engine; tested), which the table does not show yet. What remains is the pool's
+  checkout, the flow's own work and asyncpg's.
 - **Sign-in (target 3): met, 0.92, 1.04 and 0.99 of raw argon2id in the last three runs** (0.81
   to 0.94 earlier the same day; the server verifies on a worker thread, so on two cores
   its rate can pass the one-thread reference). From 0.70 at the start of the issue: one
