@@ -245,10 +245,10 @@ comparing, as these machines are noisy.
   quiet); the figures that follow are the morning's. Raw signing is 0.30 ms here
   (about 3,350/s), so 0.6 leaves 0.2 ms per refresh for everything else. A refresh
   cost the server 1.6 ms of CPU at the start of this round and costs 0.54 to 0.56 ms
-  now (0.51 ms with `--no-access-log`): about 0.30 signing, 0.04 the access line, and the rest spread over uvicorn and the
-  kernel (about 0.07; Starlette's "hello" costs 0.03 in all), the middleware and
-  routing, reading the cookie, the point read and building the claims and the response
-  (each 0.005 to 0.02). What changed, measured in process with the server's app: the
+  now (0.51 ms with `--no-access-log`): about 0.30 signing, 0.04 the access line, and
+  the rest spread over uvicorn and the kernel (about 0.07; Starlette's "hello" costs
+  0.03 in all), the middleware and routing, reading the cookie, the point read and
+  building the claims and the response (each 0.005 to 0.02). What changed, measured in process with the server's app: the
   refresh's SELECT took ~5 us but cost ~85 us of CPU to hand to aiosqlite's thread and
   back and ~250 us of SQLAlchemy statement work; it is now a point read on the event
   loop's own read-only SQLite connection (1.3 ms -> 0.40 ms per refresh in process;
