@@ -36,7 +36,7 @@ import httpx
 
 from benchmarks._pg import PG_ADMIN, admin
 from benchmarks.http_servers import ROOT, _free_port, serve
-from threshold.services.admin_users import USER_ORDER_FIELDS
+from threshold.services.users.directory import USER_ORDER_FIELDS
 from threshold.store.db import Database
 from threshold.store.repositories.admin import (
     FTS_MOST,

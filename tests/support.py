@@ -26,7 +26,7 @@ import uvicorn
 from aiosmtpd.controller import Controller
 
 from threshold.server.app import create_app
-from threshold.server.settings import Settings
+from threshold.services.instance.settings import Settings
 from threshold.store.migrate import upgrade
 
 __all__ = [

@@ -30,7 +30,7 @@ SECRET_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
 def _settings(**overrides: Any) -> Any:
     from pydantic import ValidationError as SettingsError
 
-    from threshold.server.settings import Settings
+    from threshold.services.instance.settings import Settings
 
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
@@ -63,7 +63,7 @@ def migrate() -> None:
 async def _bootstrap(settings: Any) -> tuple[Any, str | None]:
     """Create the instance if needed; return it with the clear secret key when known."""
     from threshold.core.clock import SystemClock
-    from threshold.services.instance import ensure_instance
+    from threshold.services.instance.bootstrap import ensure_instance
     from threshold.store.db import Database
 
     db = Database(settings.resolved_database_url)
@@ -133,13 +133,13 @@ def serve(
     }
     if workers > 1:
         os.environ.setdefault("THRESHOLD_PUBLIC_URL", settings.public_url)
-        uvicorn.run("threshold.server.asgi:app", workers=workers, **options)
+        uvicorn.run("threshold.server.from_environment:app", workers=workers, **options)
         return
     uvicorn.run(create_app(settings), **options)
 
 
 async def _check_ready(settings: Any) -> None:
-    from threshold.server.app import build_context
+    from threshold.services.runtime.build import build_context
 
     ctx = await build_context(settings)
     await ctx.db.dispose()
@@ -266,7 +266,7 @@ def keys_show() -> None:
 
 async def _active_pem(settings: Any) -> str:
     from threshold.core.clock import SystemClock
-    from threshold.services.keyring import Keyring
+    from threshold.services.instance.keyring import Keyring
     from threshold.store.db import Database
 
     db = Database(settings.resolved_database_url)
@@ -289,7 +289,7 @@ def keys_rotate(
 
     from threshold.core.clock import SystemClock
     from threshold.server.logs import log_config
-    from threshold.services.keyring import Keyring
+    from threshold.services.instance.keyring import Keyring
     from threshold.store.db import Database
 
     settings = _settings()

@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.support import LiveServer, run_live_server
 from threshold.server.backend_api._app import build_api
-from threshold.server.settings import Settings
+from threshold.services.instance.settings import Settings
 
 DOCUMENT: dict[str, Any] = build_api(Settings(api_docs=True)).openapi()
 schema = schemathesis.openapi.from_dict(DOCUMENT)

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from tests.backend_api.conftest import Api, unique_email
 from tests.support import postgres_database, require_postgres
 from threshold.core.ids import new_id
-from threshold.services.admin_users import USER_ORDER_FIELDS
+from threshold.services.users.directory import USER_ORDER_FIELDS
 from threshold.store.db import Database
 from threshold.store.migrate import alembic_config, upgrade
 from threshold.store.repositories.admin import (

@@ -157,7 +157,7 @@ def test_handshake_nonce_round_trip(sqlite_server: LiveServer) -> None:
     )
     assert evil.status_code == 422
     nonce = location.rsplit("=", 1)[1]
-    from threshold.services.handshake import take_payload
+    from threshold.services.sessions.handshake import take_payload
 
     del take_payload  # the Backend API serves it; checked there and in the SDK tests
     assert len(nonce) >= 32

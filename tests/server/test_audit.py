@@ -122,7 +122,7 @@ def test_line_breaks_in_identifiers_cannot_forge_records(
     sia = browser.ok("POST", "/v1/client/sign_ins", identifier="line@example.com")["response"]
     # The identifier is stored as typed (an email); a forged one is refused before use,
     # so check the encoder directly with the worst input as well.
-    from threshold.services.audit import audit
+    from threshold.services.infra.audit import audit
 
     audit("sign_in.failed", identifier='a@b.c\n{"event": "FAKE"}\r')
     lines = [r.getMessage() for r in caplog.records if r.name == "threshold.audit"]

@@ -16,8 +16,8 @@ import httpx
 from tests.support import free_port
 from threshold.core.clock import SystemClock
 from threshold.core.codes import token_digest
-from threshold.services.instance import ensure_instance
-from threshold.services.keyring import Keyring
+from threshold.services.instance.bootstrap import ensure_instance
+from threshold.services.instance.keyring import Keyring
 from threshold.store.db import Database
 from threshold.store.migrate import upgrade
 

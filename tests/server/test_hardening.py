@@ -17,8 +17,8 @@ from tests.browser import PASSWORD, FapiBrowser
 from tests.support import LiveServer, Mailbox, free_port, run_live_server, sql
 from threshold.core.errors import ConfigurationError
 from threshold.server.middleware import SecurityMiddleware
-from threshold.server.settings import Settings
-from threshold.services.instance import check_secret_strength
+from threshold.services.instance.bootstrap import check_secret_strength
+from threshold.services.instance.settings import Settings
 
 
 def test_code_expires_after_ten_minutes(sqlite_server: LiveServer) -> None:

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from tests.support import python_output
-from threshold.server.settings import Settings
 from threshold.server.settings_doc import DEFAULT_OUTPUT, field_docs, main
+from threshold.services.instance.settings import Settings
 
 
 def _rendered() -> str:

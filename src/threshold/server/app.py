@@ -16,99 +16,25 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
-from threshold.core.clock import Clock, SystemClock
+from threshold.core.clock import Clock
 from threshold.core.errors import (
-    ConfigurationError,
     NotFoundError,
     ThresholdError,
     ValidationError,
 )
-from threshold.core.passwords import PasswordHasher, PasswordPolicy
 from threshold.server import frontend_api
 from threshold.server.errors import error_response, unexpected_error_response
 from threshold.server.logs import AccessLog
 from threshold.server.middleware import SecurityMiddleware
-from threshold.server.settings import Settings
-from threshold.services.context import AsyncHasher, ServerContext
-from threshold.services.instance import ensure_instance
-from threshold.services.keyring import Keyring
-from threshold.services.mail import DevMailbox, Mailer, MultiMailer, SmtpMailer
-from threshold.services.ratelimit import DatabaseRateLimiter, RateLimiter, RedisRateLimiter
-from threshold.store.db import Database
-from threshold.store.migrate import head_revision
+from threshold.services.infra.mail import Mailer
+from threshold.services.infra.ratelimit import RedisRateLimiter
+from threshold.services.instance.settings import Settings
+from threshold.services.runtime.build import build_context
 
-__all__ = ["build_context", "create_app"]
+__all__ = ["create_app"]
 
 log = logging.getLogger("threshold.server")
 STATIC_DIR = Path(__file__).parent / "static"
-
-
-def _mailers(settings: Settings, extra: list[Mailer]) -> MultiMailer:
-    mailers: list[Mailer] = list(extra)
-    if settings.is_development:
-        mailers.append(DevMailbox())
-    if settings.smtp_host:
-        mailers.append(
-            SmtpMailer(
-                host=settings.smtp_host,
-                port=settings.smtp_port,
-                sender=settings.email_from,
-                username=settings.smtp_username,
-                password=settings.smtp_password.get_secret_value()
-                if settings.smtp_password
-                else None,
-                tls=settings.smtp_tls,
-            )
-        )
-    return MultiMailer(*mailers)
-
-
-async def build_context(
-    settings: Settings, *, clock: Clock | None = None, mailers: list[Mailer] | None = None
-) -> ServerContext:
-    """Connect, check the schema, create the instance on first start, load keys."""
-    clock = clock or SystemClock()
-    if problems := settings.production_problems():
-        raise ConfigurationError(" ".join(problems))
-    db = Database(settings.resolved_database_url)
-    revision = await db.current_revision()
-    if revision != head_revision():
-        await db.dispose()
-        raise ConfigurationError(
-            "The database is not migrated to this version of Threshold "
-            f"(at {revision or 'nothing'}, need {head_revision()}). Run `threshold migrate`."
-        )
-    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
-    instance = await ensure_instance(
-        db,
-        clock,
-        public_url=settings.public_url,
-        environment=settings.environment,
-        secret_key=secret,
-    )
-    keyring = Keyring(
-        db, clock, retire_grace_seconds=max(settings.session_token_lifetime, 60) + 3600
-    )
-    await keyring.load()
-    limiter: RateLimiter = (
-        RedisRateLimiter(settings.redis_url, clock)
-        if settings.redis_url
-        else DatabaseRateLimiter(db, clock)
-    )
-    hasher = AsyncHasher(
-        PasswordHasher(memory_cost=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost)
-    )
-    return ServerContext(
-        settings=settings,
-        db=db,
-        keyring=keyring,
-        instance=instance,
-        mailer=_mailers(settings, mailers or []),
-        limiter=limiter,
-        hasher=hasher,
-        clock=clock,
-        policy=PasswordPolicy(min_length=settings.password_min_length),
-    )
 
 
 class _Server(Starlette):

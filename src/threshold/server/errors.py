@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from threshold.core import errors as e
-from threshold.services.audit import request_id
+from threshold.services.infra.audit import request_id
 
 __all__ = ["clerk_error_body", "error_response", "status_for", "unexpected_error_response"]
 

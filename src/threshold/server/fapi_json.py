@@ -8,11 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threshold.core.errors import SignedOutError
 from threshold.server.wire import public_user_data, session_json, user_json
-from threshold.services.codes import CODE_TTL_SECONDS
-from threshold.services.context import ServerContext
-from threshold.services.sessions import mint_for_session
-from threshold.services.sign_in import as_seen as sign_in_as_seen
-from threshold.services.sign_up import as_seen as sign_up_as_seen
+from threshold.services.auth.codes import CODE_TTL_SECONDS
+from threshold.services.auth.sign_in import as_seen as sign_in_as_seen
+from threshold.services.auth.sign_up import as_seen as sign_up_as_seen
+from threshold.services.runtime.context import ServerContext
+from threshold.services.sessions.tokens import mint_for_session
 from threshold.store.repositories import (
     EmailRepository,
     SessionRepository,

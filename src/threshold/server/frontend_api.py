@@ -26,11 +26,13 @@ from threshold.server.http import (
     safe_redirect,
     set_auth_cookies,
 )
-from threshold.services import sessions as sess
-from threshold.services import sign_in, sign_up
-from threshold.services.context import ServerContext
-from threshold.services.flow import ClientState, keeping_refusals, run_flow
-from threshold.services.handshake import build_directives, create_nonce
+from threshold.services.auth import sign_in, sign_up
+from threshold.services.runtime.context import ServerContext
+from threshold.services.runtime.request import ClientState
+from threshold.services.runtime.transaction import keeping_refusals, run_transaction
+from threshold.services.sessions import clients, liveness, tokens
+from threshold.services.sessions import sessions as sess
+from threshold.services.sessions.handshake import build_directives, create_nonce
 from threshold.store.repositories import ClientRepository, SessionRepository
 
 __all__ = ["FapiCall", "routes"]
@@ -66,10 +68,10 @@ class FapiCall:
         ctx = self.ctx
         origin = self.state.origin
 
-        async def flow(conn: AsyncConnection) -> tuple[Json | None, Json | None]:
+        async def work(conn: AsyncConnection) -> tuple[Json | None, Json | None]:
             return await build(conn), await client_json(ctx, conn, self.state.client, origin=origin)
 
-        response_obj, client_obj = await run_flow(ctx, flow, state=self.state)
+        response_obj, client_obj = await run_transaction(ctx, work, state=self.state)
         return self.finish({"response": response_obj, "client": client_obj}, client_obj)
 
     async def answer_client(self) -> Response:
@@ -88,7 +90,7 @@ class FapiCall:
             for s in client_obj["sessions"]:
                 if s["id"] == active and s.get("last_active_token"):
                     token = s["last_active_token"]["jwt"]
-        uat = sess.client_uat(self.ctx, self.state.client, token is not None)
+        uat = clients.client_uat(self.ctx, self.state.client, token is not None)
         if self.native:
             if self.state.new_token:
                 response.headers["Authorization"] = self.state.new_token
@@ -172,22 +174,22 @@ async def get_client(request: Request) -> Response:
 async def create_client(request: Request) -> Response:
     call = FapiCall(request)
 
-    async def flow(conn: AsyncConnection) -> None:
-        await sess.ensure_client(call.ctx, conn, call.state)
+    async def work(conn: AsyncConnection) -> None:
+        await clients.ensure_client(call.ctx, conn, call.state)
 
-    await run_flow(call.ctx, flow, state=call.state)
+    await run_transaction(call.ctx, work, state=call.state)
     return await call.answer_client()
 
 
 async def delete_client(request: Request) -> Response:
     call = FapiCall(request)
 
-    async def flow(conn: AsyncConnection) -> None:
+    async def work(conn: AsyncConnection) -> None:
         await sess.end_client_sessions(call.ctx, conn, call.state)
         if call.state.client is not None:
             await ClientRepository(conn).update(call.state.client["id"], ended=True)
 
-    await run_flow(call.ctx, flow, state=call.state)
+    await run_transaction(call.ctx, work, state=call.state)
     response = call.finish({"response": None, "client": None}, None)
     response.delete_cookie("__client", path="/")
     return response
@@ -268,7 +270,7 @@ async def session_action(request: Request) -> Response:
     if action == "tokens":
         return await _refresh_token(call, sid)
 
-    async def flow(conn: AsyncConnection) -> Json:
+    async def work(conn: AsyncConnection) -> Json:
         if call.state.client is None:
             raise SignedOutError()
         client_id = call.state.client["id"]
@@ -279,7 +281,7 @@ async def session_action(request: Request) -> Response:
             session = await sess.set_session_status(ctx, conn, sid, status, client_id=client_id)
         return dict(session)
 
-    result = await run_flow(ctx, flow, state=call.state)
+    result = await run_transaction(ctx, work, state=call.state)
 
     async def build(conn: AsyncConnection) -> Json | None:
         fresh = await SessionRepository(conn).get(sid)
@@ -295,15 +297,15 @@ async def _refresh_token(call: FapiCall, sid: str) -> Response:
     ctx = call.ctx
 
     async with keeping_refusals(ctx):
-        jwt, stale = await sess.mint_for_refresh(
+        jwt, stale = await tokens.mint_for_refresh(
             ctx, sid, client_token=call.state.cookie_token, origin=call.state.origin
         )
     if stale is not None:
 
         async def touch(conn: AsyncConnection) -> None:
-            await sess.record_activity(ctx, conn, stale)
+            await liveness.record_activity(ctx, conn, stale)
 
-        await run_flow(ctx, touch)
+        await run_transaction(ctx, touch)
     response = JSON({"object": "token", "jwt": jwt})
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -312,10 +314,10 @@ async def _refresh_token(call: FapiCall, sid: str) -> Response:
 async def end_all_sessions(request: Request) -> Response:
     call = FapiCall(request)
 
-    async def flow(conn: AsyncConnection) -> None:
+    async def work(conn: AsyncConnection) -> None:
         await sess.end_client_sessions(call.ctx, conn, call.state)
 
-    await run_flow(call.ctx, flow, state=call.state)
+    await run_transaction(call.ctx, work, state=call.state)
     return await call.answer_client()
 
 
@@ -334,7 +336,7 @@ async def handshake(request: Request) -> Response:
     azp = origin_of(redirect_url)
     secure = redirect_url.startswith("https://")
 
-    async def flow(conn: AsyncConnection) -> str:
+    async def work(conn: AsyncConnection) -> str:
         directives = await build_directives(ctx, conn, call.state, azp=azp, secure=secure)
         if fmt == "nonce":
             return "__clerk_handshake_nonce=" + await create_nonce(ctx, conn, directives)
@@ -342,7 +344,7 @@ async def handshake(request: Request) -> Response:
         payload = {"handshake": directives, "iat": now, "exp": now + 60}
         return "__clerk_handshake=" + ctx.keyring.sign(payload)
 
-    param = await run_flow(ctx, flow, state=call.state)
+    param = await run_transaction(ctx, work, state=call.state)
     sep = "&" if "?" in redirect_url else "?"
     response = RedirectResponse(redirect_url + sep + param, status_code=307)
     response.headers["Cache-Control"] = "no-store"

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import Response
 
-from threshold.server.settings import Settings
+from threshold.services.instance.settings import Settings
 
 __all__ = [
     "client_ip",

@@ -22,7 +22,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from threshold.services.audit import new_request_id, request_id
+from threshold.services.infra.audit import new_request_id, request_id
 
 __all__ = ["ACCESS_LOGGER", "AccessLog", "log_config"]
 
@@ -32,7 +32,7 @@ _access = logging.getLogger(ACCESS_LOGGER)
 
 class AccessLog:
     """ASGI middleware: gives each HTTP request its id (:data:`request_id
-    <threshold.services.audit.request_id>`, which audit events and error bodies of the
+    <threshold.services.infra.audit.request_id>`, which audit events and error bodies of the
     request carry), and when the request is done logs
     ``client - "METHOD /path HTTP/1.1" status id`` on ``threshold.access`` (INFO).
 

@@ -10,7 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from threshold.core.errors import MethodNotAllowedError, PermissionDeniedError, ThresholdError
 from threshold.server.errors import error_response
 from threshold.server.http import is_allowed_origin
-from threshold.server.settings import Settings
+from threshold.services.instance.settings import Settings
 
 __all__ = ["SecurityMiddleware"]
 

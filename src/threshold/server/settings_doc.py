@@ -1,4 +1,4 @@
-"""Build ``docs/configuration.md`` from :class:`threshold.server.settings.Settings`.
+"""Build ``docs/configuration.md`` from :class:`threshold.services.instance.settings.Settings`.
 
 Every field of ``Settings`` is read from a ``THRESHOLD_<FIELD>`` environment variable. The
 field's type and default come from pydantic; its description is the docstring written under
@@ -20,8 +20,8 @@ from typing import Any
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from threshold.server import settings as settings_module
-from threshold.server.settings import Settings
+from threshold.services.instance import settings as settings_module
+from threshold.services.instance.settings import Settings
 
 __all__ = ["DEFAULT_OUTPUT", "FieldDoc", "env_name", "field_docs", "main", "render"]
 
@@ -42,7 +42,7 @@ take `true` / `false`, durations are in seconds unless the name says otherwise.
 
 The SDK that your app imports has its own, smaller set of variables: see [sdk.md](sdk.md).
 
-<!-- Generated from src/threshold/server/settings.py by
+<!-- Generated from src/threshold/services/instance/settings.py by
      `python -m threshold.server.settings_doc`. Do not edit by hand. -->
 """
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from threshold.services.users.images import image_url
 from threshold.store.repositories._base import Row
 
 __all__ = [
     "describe_user_agent",
     "email_json",
-    "image_url",
     "public_user_data",
     "session_json",
     "user_json",
@@ -21,13 +21,6 @@ __all__ = [
 ]
 
 Json = dict[str, Any]
-
-
-def image_url(public_url: str, user: Row) -> str:
-    """Where the user's profile image is served (a generated avatar when none is set)."""
-    if user.get("image_id"):
-        return f"{public_url}/v1/images/{user['image_id']}"
-    return f"{public_url}/v1/images/avatar/{user['id']}.svg"
 
 
 def verification_json(strategy: str, verified: bool) -> Json:

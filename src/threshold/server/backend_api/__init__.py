@@ -11,7 +11,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from threshold.server.backend_api._app import BackendApiMount
-from threshold.server.settings import Settings
+from threshold.services.instance.settings import Settings
 
 __all__ = ["routes"]
 

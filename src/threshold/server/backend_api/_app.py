@@ -38,7 +38,7 @@ from threshold.server.backend_api import (
 )
 from threshold.server.backend_api.deps import CTX_SCOPE_KEY
 from threshold.server.errors import JSON, error_response, unexpected_error_response
-from threshold.server.settings import Settings
+from threshold.services.instance.settings import Settings
 
 __all__ = ["BackendApiMount", "build_api"]
 

@@ -13,8 +13,8 @@ from threshold.core.codes import token_digest
 from threshold.core.errors import AuthenticationError
 from threshold.server.errors import JSON
 from threshold.server.http import client_ip, origin_of
-from threshold.services.audit import audit
-from threshold.services.context import ServerContext
+from threshold.services.infra.audit import audit
+from threshold.services.runtime.context import ServerContext
 from threshold.store.repositories.admin import Page
 from threshold.store.repositories.instance import InstanceRepository
 

@@ -10,8 +10,8 @@ from threshold.server.backend_api.deps import Ctx, answer, error_responses
 from threshold.server.backend_api.schemas import DeletedObjectOut, EmailAddressOut
 from threshold.server.backend_api.serialize import deleted_json
 from threshold.server.wire import email_json
-from threshold.services import admin_emails
-from threshold.services.admin_emails import EmailChange
+from threshold.services.users import emails as admin_emails
+from threshold.services.users.emails import EmailChange
 
 __all__ = ["router"]
 

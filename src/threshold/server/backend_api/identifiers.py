@@ -16,7 +16,7 @@ from threshold.server.backend_api.schemas import (
     Paged,
 )
 from threshold.server.backend_api.serialize import deleted_json, identifier_json
-from threshold.services.identifier_lists import IdentifierList
+from threshold.services.instance.identifier_lists import IdentifierList
 
 __all__ = ["router"]
 

@@ -12,7 +12,7 @@ from threshold.server.backend_api.bodies import JwtTemplateIn
 from threshold.server.backend_api.deps import Ctx, Listing, answer, error_responses, listing
 from threshold.server.backend_api.schemas import DeletedObjectOut, JwksOut, JwtTemplateOut, Paged
 from threshold.server.backend_api.serialize import deleted_json, template_json
-from threshold.services import admin_jwt_templates as templates
+from threshold.services.instance import jwt_templates as templates
 
 __all__ = ["router"]
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from threshold.server.wire import session_json, user_json
-from threshold.services.admin_sessions import ClientRecord
-from threshold.services.admin_tickets import Ticket, invitation_status
-from threshold.services.admin_users import UserRecord
-from threshold.services.context import ServerContext
+from threshold.services.auth.tickets import Ticket, invitation_status
+from threshold.services.runtime.context import ServerContext
+from threshold.services.sessions.directory import ClientRecord
+from threshold.services.users.directory import UserRecord
 from threshold.store.repositories._base import Row
 
 __all__ = [

@@ -27,9 +27,9 @@ from threshold.server.backend_api.schemas import (
 )
 from threshold.server.backend_api.serialize import client_json
 from threshold.server.wire import session_json
-from threshold.services import admin_sessions
-from threshold.services.handshake import take_payload
-from threshold.services.templates_jwt import mint_template_token
+from threshold.services.sessions import directory as admin_sessions
+from threshold.services.sessions.handshake import take_payload
+from threshold.services.sessions.template_tokens import mint_template_token
 
 __all__ = ["clients_router", "router"]
 

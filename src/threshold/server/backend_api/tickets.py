@@ -21,7 +21,7 @@ from threshold.server.backend_api.deps import (
 from threshold.server.backend_api.schemas import InvitationOut, Paged, SignInTokenOut
 from threshold.server.backend_api.serialize import invitation_json, sign_in_token_json
 from threshold.server.http import safe_redirect
-from threshold.services import admin_tickets as tickets
+from threshold.services.auth import tickets
 
 __all__ = ["router"]
 

@@ -12,7 +12,7 @@ from threshold.server.backend_api.bodies import MetadataIn, VerifyPasswordIn
 from threshold.server.backend_api.deps import Ctx, answer, error_responses
 from threshold.server.backend_api.schemas import UserOut, VerifyPasswordOut
 from threshold.server.backend_api.serialize import user_out
-from threshold.services import admin_user_actions as actions
+from threshold.services.users import actions
 
 __all__ = ["router"]
 

@@ -23,7 +23,7 @@ from threshold.server.backend_api.schemas import (
     UserOut,
 )
 from threshold.server.backend_api.serialize import deleted_json, user_out
-from threshold.services import admin_users
+from threshold.services.users import directory as admin_users
 from threshold.store.repositories.admin import UserFilters
 
 __all__ = ["router"]

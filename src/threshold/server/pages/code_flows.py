@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 from threshold.core.errors import ThresholdError
 from threshold.server.pages.form_input import field_errors, form_status
 from threshold.server.pages.page import Page, page_route
-from threshold.services import sign_in
+from threshold.services.auth import sign_in
 from threshold.store.repositories._base import Row
 
 __all__ = ["EMAIL_CODE", "RESET_PASSWORD", "CodeFlow"]

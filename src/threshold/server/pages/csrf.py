@@ -23,7 +23,7 @@ from starlette.datastructures import Headers
 
 from threshold.core.errors import PermissionDeniedError
 from threshold.server.http import origin_of
-from threshold.server.settings import Settings
+from threshold.services.instance.settings import Settings
 
 __all__ = [
     "PRE_SESSION_COOKIE",

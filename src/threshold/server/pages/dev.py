@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from threshold.core.errors import NotFoundError
 from threshold.server.pages.page import Page, page_route
-from threshold.services.mail import DevMailbox, Mail
+from threshold.services.infra.mail import DevMailbox, Mail
 
 __all__ = ["mailbox", "routes"]
 

@@ -18,10 +18,10 @@ from starlette.routing import Route
 
 from threshold.core.errors import NotFoundError
 from threshold.server.pages.rendering import TEMPLATES
-from threshold.services.accounts import primary_email
-from threshold.services.context import ServerContext
-from threshold.services.flow import run_flow
-from threshold.services.profile import IMAGE_TYPES
+from threshold.services.runtime.context import ServerContext
+from threshold.services.runtime.transaction import run_transaction
+from threshold.services.sessions.accounts import primary_email
+from threshold.services.users.profile import IMAGE_TYPES
 from threshold.store.repositories import EmailRepository, ImageRepository, UserRepository
 from threshold.store.repositories._base import Row
 
@@ -62,10 +62,10 @@ async def image(request: Request) -> Response:
     ctx: ServerContext = request.app.state.ctx
     image_id = str(request.path_params["image_id"])
 
-    async def flow(conn: AsyncConnection) -> Row | None:
+    async def work(conn: AsyncConnection) -> Row | None:
         return await ImageRepository(conn).get(image_id) if len(image_id) <= 40 else None
 
-    row = await run_flow(ctx, flow)
+    row = await run_transaction(ctx, work)
     if row is None:
         raise NotFoundError("Image not found.", param="image_id")
     etag = f'"{image_id}"'
@@ -86,13 +86,13 @@ async def avatar(request: Request) -> Response:
     ctx: ServerContext = request.app.state.ctx
     user_id = str(request.path_params["user_id"])
 
-    async def flow(conn: AsyncConnection) -> tuple[Row | None, str | None]:
+    async def work(conn: AsyncConnection) -> tuple[Row | None, str | None]:
         user = await UserRepository(conn).get(user_id) if len(user_id) <= 40 else None
         if user is None:
             return None, None
         return user, primary_email(user, await EmailRepository(conn).for_user(user_id))
 
-    user, email = await run_flow(ctx, flow)
+    user, email = await run_transaction(ctx, work)
     svg = TEMPLATES.get_template("avatar.svg").render(
         initials=initials(user, email),
         colour=avatar_colour(user_id) if user is not None else "#64748b",

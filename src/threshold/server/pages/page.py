@@ -33,9 +33,11 @@ from threshold.server.pages.rendering import (
     render_html,
     render_unexpected_page,
 )
-from threshold.services.context import ServerContext
-from threshold.services.flow import ClientState, run_flow
-from threshold.services.sessions import client_uat, load_client, mint_session_token
+from threshold.services.runtime.context import ServerContext
+from threshold.services.runtime.request import ClientState, load_client
+from threshold.services.runtime.transaction import run_transaction
+from threshold.services.sessions.clients import client_uat
+from threshold.services.sessions.tokens import mint_session_token
 
 __all__ = ["Page", "page_route"]
 
@@ -109,10 +111,10 @@ class Page:
         if token is None:
             return
 
-        async def flow(conn: AsyncConnection) -> bool:
+        async def work(conn: AsyncConnection) -> bool:
             return await load_client(conn, token) is not None
 
-        if not await run_flow(self.ctx, flow):
+        if not await run_transaction(self.ctx, work):
             self.state.new_token = None
 
     def _binding(self) -> str:
@@ -178,7 +180,7 @@ class Page:
         """Write ``__client`` (if rotated), ``__session`` and ``__client_uat`` for the Client."""
         ctx = self.ctx
 
-        async def flow(conn: AsyncConnection) -> tuple[str, int]:
+        async def work(conn: AsyncConnection) -> tuple[str, int]:
             client = self.state.client
             if client is None or not client["last_active_session_id"]:
                 return "", 0
@@ -194,7 +196,7 @@ class Page:
                 return "", 0
             return jwt, client_uat(ctx, client, True)
 
-        jwt, uat = await run_flow(ctx, flow, state=self.state)
+        jwt, uat = await run_transaction(ctx, work, state=self.state)
         set_auth_cookies(
             response,
             self.settings,

@@ -14,8 +14,8 @@ from threshold.core.errors import PayloadTooLargeError, ThresholdError
 from threshold.server.pages.form_input import field_errors, form_status
 from threshold.server.pages.page import Page, page_route
 from threshold.server.pages.profile_view import profile_view
-from threshold.services import profile
-from threshold.services.accounts import accounts_view, revoke_session, switch_account
+from threshold.services.sessions.accounts import accounts_view, revoke_session, switch_account
+from threshold.services.users import profile
 
 __all__ = ["routes"]
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from threshold.server.wire import describe_user_agent, image_url
-from threshold.services.accounts import Account, AccountsView
+from threshold.server.wire import describe_user_agent
+from threshold.services.sessions.accounts import Account, AccountsView
+from threshold.services.users.images import image_url
 from threshold.store.repositories._base import Row
 
 __all__ = [

@@ -24,7 +24,7 @@ from threshold.core.errors import (
     UnavailableError,
 )
 from threshold.server.errors import status_for
-from threshold.server.settings import Settings
+from threshold.services.instance.settings import Settings
 
 __all__ = [
     "TEMPLATES",

@@ -14,9 +14,9 @@ from starlette.routing import Route
 from threshold.core.errors import ThresholdError
 from threshold.server.pages.form_input import field_errors, form_status
 from threshold.server.pages.page import Page, page_route
-from threshold.services import sign_in
-from threshold.services.accounts import accounts_view
-from threshold.services.ticket_preview import sign_in_token_email
+from threshold.services.auth import sign_in
+from threshold.services.auth.ticket_preview import sign_in_token_email
+from threshold.services.sessions.accounts import accounts_view
 
 __all__ = ["routes"]
 

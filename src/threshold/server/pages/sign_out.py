@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from threshold.server.pages.page import Page, page_route
-from threshold.services.accounts import accounts_view, sign_out
+from threshold.services.sessions.accounts import accounts_view, sign_out
 
 __all__ = ["routes"]
 

@@ -15,9 +15,9 @@ from starlette.routing import Route
 from threshold.core.errors import ThresholdError
 from threshold.server.pages.form_input import field_errors, form_status
 from threshold.server.pages.page import Page, page_route
-from threshold.services import sign_up
-from threshold.services.flow import run_flow
-from threshold.services.ticket_preview import invitation_email
+from threshold.services.auth import sign_up
+from threshold.services.auth.ticket_preview import invitation_email
+from threshold.services.runtime.transaction import run_transaction
 from threshold.store.repositories import SignUpRepository
 from threshold.store.repositories._base import Row
 
@@ -45,13 +45,13 @@ async def _form(page: Page, *, status: int = 200, **values: Any) -> Response:
 
 
 async def _pending(page: Page) -> Row | None:
-    async def flow(conn: AsyncConnection) -> Row | None:
+    async def work(conn: AsyncConnection) -> Row | None:
         client = page.state.client
         if client is None or not client["sign_up_id"]:
             return None
         return await SignUpRepository(conn).get(client["sign_up_id"])
 
-    row = await run_flow(page.ctx, flow, state=page.state)
+    row = await run_transaction(page.ctx, work, state=page.state)
     if row is None or row["email_verified"]:
         return None
     if sign_up.as_seen(row, page.ctx.now_ms())["status"] != "missing_requirements":

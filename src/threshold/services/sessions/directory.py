@@ -13,17 +13,14 @@ from threshold.core.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from threshold.services.admin import require
-from threshold.services.admin_users import load_user
-from threshold.services.context import ServerContext
-from threshold.services.flow import ClientState, run_flow
-from threshold.services.sessions import (
-    create_session,
-    load_client,
-    mint_session_token,
-    set_session_status,
-)
-from threshold.services.users import lockout_error
+from threshold.services.runtime.context import ServerContext
+from threshold.services.runtime.fields import require
+from threshold.services.runtime.request import ClientState, load_client
+from threshold.services.runtime.transaction import run_transaction
+from threshold.services.sessions.sessions import create_session, set_session_status
+from threshold.services.sessions.tokens import mint_session_token
+from threshold.services.users.directory import load_user
+from threshold.services.users.passwords import lockout_error
 from threshold.store.repositories import ClientRepository, SessionRepository
 from threshold.store.repositories._base import Row
 from threshold.store.repositories.admin import Page, Pager
@@ -78,26 +75,26 @@ async def list_sessions(
     if status:
         where.append(sessions.c.status == status)
 
-    async def flow(conn: AsyncConnection) -> tuple[list[Row], int]:
+    async def work(conn: AsyncConnection) -> tuple[list[Row], int]:
         pager = Pager(conn, sessions)
         return await pager.page(where, page), await pager.count(where)
 
-    return await run_flow(ctx, flow, readonly=True)
+    return await run_transaction(ctx, work, readonly=True)
 
 
 async def get_session(ctx: ServerContext, session_id: str) -> Row:
     """One session."""
-    return await run_flow(ctx, lambda conn: _session(conn, session_id), readonly=True)
+    return await run_transaction(ctx, lambda conn: _session(conn, session_id), readonly=True)
 
 
 async def revoke_session(ctx: ServerContext, session_id: str) -> Row:
     """Revoke a session: it can mint no more tokens (issued ones live until ``exp``)."""
 
-    async def flow(conn: AsyncConnection) -> Row:
+    async def work(conn: AsyncConnection) -> Row:
         await _session(conn, session_id)
         return await set_session_status(ctx, conn, session_id, "revoked")
 
-    return await run_flow(ctx, flow)
+    return await run_transaction(ctx, work)
 
 
 async def create_session_for_user(ctx: ServerContext, user_id: str) -> Row:
@@ -108,7 +105,7 @@ async def create_session_for_user(ctx: ServerContext, user_id: str) -> Row:
             code="operation_not_allowed",
         )
 
-    async def flow(conn: AsyncConnection) -> Row:
+    async def work(conn: AsyncConnection) -> Row:
         user = (await load_user(conn, user_id)).user
         if user["banned"]:
             raise AccountBannedError(param="user_id")
@@ -116,7 +113,7 @@ async def create_session_for_user(ctx: ServerContext, user_id: str) -> Row:
             raise locked
         return await create_session(ctx, conn, ClientState(), user)
 
-    return await run_flow(ctx, flow)
+    return await run_transaction(ctx, work)
 
 
 async def create_session_token(
@@ -124,13 +121,13 @@ async def create_session_token(
 ) -> str:
     """A session JWT for an active session (``azp`` from the caller's Origin)."""
 
-    async def flow(conn: AsyncConnection) -> str:
+    async def work(conn: AsyncConnection) -> str:
         await _session(conn, session_id)
         return await mint_session_token(
             ctx, conn, session_id, client_id=None, origin=origin, lifetime=lifetime
         )
 
-    return await run_flow(ctx, flow)
+    return await run_transaction(ctx, work)
 
 
 async def _client_record(conn: AsyncConnection, client: Row) -> ClientRecord:
@@ -141,31 +138,31 @@ async def _client_record(conn: AsyncConnection, client: Row) -> ClientRecord:
 async def get_client(ctx: ServerContext, client_id: str) -> ClientRecord:
     """One client with its sessions."""
 
-    async def flow(conn: AsyncConnection) -> ClientRecord:
+    async def work(conn: AsyncConnection) -> ClientRecord:
         client = await require(ClientRepository(conn), client_id, "client", "client", "client_id")
         return await _client_record(conn, client)
 
-    return await run_flow(ctx, flow, readonly=True)
+    return await run_transaction(ctx, work, readonly=True)
 
 
 async def list_clients(ctx: ServerContext, page: Page) -> tuple[list[ClientRecord], int]:
     """Clients, newest first, with the total count."""
 
-    async def flow(conn: AsyncConnection) -> tuple[list[ClientRecord], int]:
+    async def work(conn: AsyncConnection) -> tuple[list[ClientRecord], int]:
         pager = Pager(conn, clients)
         rows = await pager.page([], page)
         return [await _client_record(conn, r) for r in rows], await pager.count([])
 
-    return await run_flow(ctx, flow, readonly=True)
+    return await run_transaction(ctx, work, readonly=True)
 
 
 async def verify_client(ctx: ServerContext, token: str) -> ClientRecord:
     """The live client whose ``__client`` cookie value is ``token`` (404 otherwise)."""
 
-    async def flow(conn: AsyncConnection) -> ClientRecord:
+    async def work(conn: AsyncConnection) -> ClientRecord:
         client = await load_client(conn, token)
         if client is None:
             raise NotFoundError("No active client matches this token.", param="token")
         return await _client_record(conn, client)
 
-    return await run_flow(ctx, flow)
+    return await run_transaction(ctx, work)

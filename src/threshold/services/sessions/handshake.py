@@ -7,9 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from threshold.core.codes import token_digest
 from threshold.core.errors import SignedOutError
 from threshold.core.ids import random_token
-from threshold.services.context import ServerContext
-from threshold.services.flow import ClientState, run_flow
-from threshold.services.sessions import client_uat, mint_session_token
+from threshold.services.runtime.context import ServerContext
+from threshold.services.runtime.request import ClientState
+from threshold.services.runtime.transaction import run_transaction
+from threshold.services.sessions.clients import client_uat
+from threshold.services.sessions.tokens import mint_session_token
 from threshold.store.repositories import SessionRepository
 from threshold.store.repositories.instance import HandshakeNonceRepository
 
@@ -71,8 +73,8 @@ async def take_payload(ctx: ServerContext, nonce: str) -> list[str] | None:
     if not nonce or len(nonce) > 200:
         return None
 
-    async def flow(conn: AsyncConnection) -> list[str] | None:
+    async def work(conn: AsyncConnection) -> list[str] | None:
         row = await HandshakeNonceRepository(conn).take(token_digest(nonce), ctx.now_ms())
         return None if row is None else list(row["directives"])
 
-    return await run_flow(ctx, flow)
+    return await run_transaction(ctx, work)

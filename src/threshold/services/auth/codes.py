@@ -13,10 +13,10 @@ from threshold.core.errors import (
     VerificationFailedError,
 )
 from threshold.core.ids import new_id
-from threshold.services.audit import audit
-from threshold.services.context import ServerContext
-from threshold.services.flow import ClientState
-from threshold.services.mail import Mail
+from threshold.services.infra.audit import audit
+from threshold.services.infra.mail import Mail
+from threshold.services.runtime.context import ServerContext
+from threshold.services.runtime.request import ClientState
 from threshold.store.repositories import VerificationRepository
 from threshold.store.repositories._base import Row
 

@@ -18,12 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from threshold.core.codes import token_digest
 from threshold.core.errors import IdentifierExistsError, ThresholdError
 from threshold.core.ids import new_id, random_token
-from threshold.services.admin import check_metadata, require
-from threshold.services.admin_users import load_user
-from threshold.services.context import ServerContext
-from threshold.services.flow import run_flow
-from threshold.services.mail import Mail
-from threshold.services.users import normalize_email
+from threshold.services.infra.mail import Mail
+from threshold.services.runtime.context import ServerContext
+from threshold.services.runtime.fields import check_metadata, require
+from threshold.services.runtime.transaction import run_transaction
+from threshold.services.users.creation import normalize_email
+from threshold.services.users.directory import load_user
 from threshold.store.repositories import EmailRepository
 from threshold.store.repositories._base import Row
 from threshold.store.repositories.admin import (
@@ -86,7 +86,7 @@ async def create_sign_in_token(ctx: ServerContext, user_id: str, expires_in: int
     """A single-use sign-in link for the user."""
     token = random_token(32)
 
-    async def flow(conn: AsyncConnection) -> Row:
+    async def work(conn: AsyncConnection) -> Row:
         await load_user(conn, user_id)
         now = ctx.now_ms()
         return await SignInTokenRepository(conn).insert(
@@ -99,7 +99,7 @@ async def create_sign_in_token(ctx: ServerContext, user_id: str, expires_in: int
             updated_at=now,
         )
 
-    row = await run_flow(ctx, flow)
+    row = await run_transaction(ctx, work)
     return Ticket(row, token, _link(ctx, "sign-in", token))
 
 
@@ -107,7 +107,7 @@ async def revoke_sign_in_token(ctx: ServerContext, token_id: str) -> Row:
     """Revoke a pending sign-in token. The row is locked first, so a revoke that waited
     for a redemption sees it used and is refused instead of overwriting it."""
 
-    async def flow(conn: AsyncConnection) -> Row:
+    async def work(conn: AsyncConnection) -> Row:
         repo = SignInTokenRepository(conn)
         row = await require(repo, token_id, "sit", "sign-in token", "sign_in_token_id", lock=True)
         if row["status"] != "pending":
@@ -121,7 +121,7 @@ async def revoke_sign_in_token(ctx: ServerContext, token_id: str) -> Row:
         await repo.update(token_id, status="revoked", updated_at=now)
         return {**row, "status": "revoked", "updated_at": now}
 
-    return await run_flow(ctx, flow)
+    return await run_transaction(ctx, work)
 
 
 def invitation_status(row: Row, now_ms: int) -> str:
@@ -146,7 +146,7 @@ async def create_invitation(
     token = random_token(32)
     url = _link(ctx, "sign-up", token, redirect_url)
 
-    async def flow(conn: AsyncConnection) -> Row:
+    async def work(conn: AsyncConnection) -> Row:
         if not params.get("ignore_existing"):
             if await EmailRepository(conn).by_address(address) is not None:
                 raise IdentifierExistsError(param="email_address")
@@ -168,7 +168,7 @@ async def create_invitation(
             updated_at=now,
         )
 
-    row = await run_flow(ctx, flow)
+    row = await run_transaction(ctx, work)
     if params.get("notify", True):
         ctx.mailer.send_later(
             [
@@ -207,12 +207,12 @@ async def list_invitations(
             invitations.c.email_address.like(like_pattern(query.strip().lower()), escape="\\")
         )
 
-    async def flow(conn: AsyncConnection) -> tuple[list[Row], int]:
+    async def work(conn: AsyncConnection) -> tuple[list[Row], int]:
         pager = Pager(conn, invitations)
         rows = await pager.page(where, page, ("created_at", "email_address", "expires_at"))
         return rows, await pager.count(where)
 
-    return await run_flow(ctx, flow, readonly=True)
+    return await run_transaction(ctx, work, readonly=True)
 
 
 async def revoke_invitation(ctx: ServerContext, invitation_id: str) -> Row:
@@ -220,7 +220,7 @@ async def revoke_invitation(ctx: ServerContext, invitation_id: str) -> Row:
     a revoke that waited for a sign-up accepting it is refused instead of overwriting
     ``accepted``."""
 
-    async def flow(conn: AsyncConnection) -> Row:
+    async def work(conn: AsyncConnection) -> Row:
         repo = InvitationRepository(conn)
         row = await require(repo, invitation_id, "inv", "invitation", "invitation_id", lock=True)
         if row["status"] != "pending":
@@ -232,4 +232,4 @@ async def revoke_invitation(ctx: ServerContext, invitation_id: str) -> Row:
         await repo.update(invitation_id, status="revoked", updated_at=now)
         return {**row, "status": "revoked", "updated_at": now}
 
-    return await run_flow(ctx, flow)
+    return await run_transaction(ctx, work)

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threshold.core.errors import NotFoundError, SignedOutError, ValidationError
-from threshold.services.context import ServerContext
-from threshold.services.flow import ClientState, run_flow
-from threshold.services.sessions import (
+from threshold.services.runtime.context import ServerContext
+from threshold.services.runtime.request import ClientState
+from threshold.services.runtime.transaction import run_transaction
+from threshold.services.sessions.clients import rotate_client_token
+from threshold.services.sessions.liveness import live_session
+from threshold.services.sessions.sessions import (
     end_client_sessions,
-    live_session,
-    rotate_client_token,
     set_session_status,
     touch_session,
 )
@@ -101,7 +102,7 @@ async def require_active(
 async def accounts_view(ctx: ServerContext, state: ClientState) -> AccountsView:
     """The Client's signed-in accounts and, when one is active, its user's live sessions."""
 
-    async def flow(conn: AsyncConnection) -> AccountsView:
+    async def work(conn: AsyncConnection) -> AccountsView:
         if state.client is None:
             return AccountsView(None, [], [])
         accounts = await _accounts(ctx, conn, state.client)
@@ -114,24 +115,24 @@ async def accounts_view(ctx: ServerContext, state: ClientState) -> AccountsView:
         live.sort(key=lambda s: (s["id"] != active_id, -s["last_active_at"]))
         return AccountsView(active, accounts, live)
 
-    return await run_flow(ctx, flow, state=state)
+    return await run_transaction(ctx, work, state=state)
 
 
 async def switch_account(ctx: ServerContext, state: ClientState, session_id: str) -> None:
     """Make another signed-in account of this browser the active one."""
 
-    async def flow(conn: AsyncConnection) -> None:
+    async def work(conn: AsyncConnection) -> None:
         if state.client is None:
             raise SignedOutError()
         await touch_session(ctx, conn, state, session_id)
 
-    await run_flow(ctx, flow, state=state)
+    await run_transaction(ctx, work, state=state)
 
 
 async def revoke_session(ctx: ServerContext, state: ClientState, session_id: str) -> None:
     """End one of the active user's sessions on another device (not the current one)."""
 
-    async def flow(conn: AsyncConnection) -> None:
+    async def work(conn: AsyncConnection) -> None:
         current, user = await require_active(ctx, conn, state)
         target = await SessionRepository(conn).get(session_id)
         if target is None or target["user_id"] != user["id"]:
@@ -142,7 +143,7 @@ async def revoke_session(ctx: ServerContext, state: ClientState, session_id: str
             )
         await set_session_status(ctx, conn, session_id, "revoked")
 
-    await run_flow(ctx, flow, state=state)
+    await run_transaction(ctx, work, state=state)
 
 
 async def sign_out(ctx: ServerContext, state: ClientState, *, everyone: bool) -> None:
@@ -151,7 +152,7 @@ async def sign_out(ctx: ServerContext, state: ClientState, *, everyone: bool) ->
     The client secret rotates either way, so a copied ``__client`` cookie stops working.
     """
 
-    async def flow(conn: AsyncConnection) -> None:
+    async def work(conn: AsyncConnection) -> None:
         client = state.client
         if client is None:
             return
@@ -165,4 +166,4 @@ async def sign_out(ctx: ServerContext, state: ClientState, *, everyone: bool) ->
             ctx, conn, state, last_active_session_id=rest[-1].session["id"] if rest else None
         )
 
-    await run_flow(ctx, flow, state=state)
+    await run_transaction(ctx, work, state=state)

@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threshold.core.errors import IdentifierExistsError, ValidationError
 from threshold.core.ids import new_id
-from threshold.services.admin import require
-from threshold.services.context import ServerContext
-from threshold.services.flow import run_flow
-from threshold.services.mail import Mail
-from threshold.services.users import normalize_email
+from threshold.services.infra.mail import Mail
+from threshold.services.runtime.context import ServerContext
+from threshold.services.runtime.fields import require
+from threshold.services.runtime.transaction import run_transaction
+from threshold.services.users.creation import normalize_email
 from threshold.store.repositories._base import Row
 from threshold.store.repositories.admin import (
     AllowlistRepository,
@@ -61,7 +61,7 @@ class IdentifierList:
         """Add an identifier; one already listed is a 422 naming ``identifier``."""
         normalized = normalize_identifier(identifier)
 
-        async def flow(conn: AsyncConnection) -> Row:
+        async def work(conn: AsyncConnection) -> Row:
             repo = self.repo_type(conn)
             if await repo.by_identifier(normalized) is not None:
                 raise IdentifierExistsError(
@@ -85,7 +85,7 @@ class IdentifierList:
                     f"This identifier is already on the {self.kind}.", param="identifier"
                 ) from exc
 
-        row = await run_flow(ctx, flow)
+        row = await run_transaction(ctx, work)
         if notify and self.kind == "allowlist" and not normalized.startswith("*@"):
             ctx.mailer.send_later(
                 [
@@ -103,16 +103,16 @@ class IdentifierList:
     async def list(self, ctx: ServerContext, page: Page) -> tuple[list[Row], int]:
         """Listed identifiers, newest first, with the total count."""
 
-        async def flow(conn: AsyncConnection) -> tuple[list[Row], int]:
+        async def work(conn: AsyncConnection) -> tuple[list[Row], int]:
             pager = Pager(conn, self.repo_type.table)
             return await pager.page([], page), await pager.count([])
 
-        return await run_flow(ctx, flow)
+        return await run_transaction(ctx, work)
 
     async def delete(self, ctx: ServerContext, identifier_id: str) -> str:
         """Remove an identifier from the list."""
 
-        async def flow(conn: AsyncConnection) -> str:
+        async def work(conn: AsyncConnection) -> str:
             repo = self.repo_type(conn)
             await require(
                 repo, identifier_id, self.prefix, f"{self.kind} identifier", "identifier_id"
@@ -120,4 +120,4 @@ class IdentifierList:
             await repo.delete(identifier_id)
             return identifier_id
 
-        return await run_flow(ctx, flow)
+        return await run_transaction(ctx, work)

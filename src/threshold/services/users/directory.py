@@ -12,17 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threshold.core.errors import IdentifierExistsError, ValidationError
 from threshold.core.ids import new_id
-from threshold.services.admin import (
-    check_metadata,
-    check_name,
-    check_username,
-    password_digest_from,
-    require,
-)
-from threshold.services.context import ServerContext
-from threshold.services.flow import run_flow
-from threshold.services.sessions import set_session_status
-from threshold.services.users import create_user, normalize_email
+from threshold.services.runtime.context import ServerContext
+from threshold.services.runtime.fields import check_metadata, check_name, check_username, require
+from threshold.services.runtime.transaction import run_transaction
+from threshold.services.sessions.sessions import set_session_status
+from threshold.services.users.creation import create_user, normalize_email
+from threshold.services.users.passwords import password_digest_from
 from threshold.store.repositories import EmailRepository, SessionRepository, UserRepository
 from threshold.store.repositories._base import Row
 from threshold.store.repositories.admin import Page, Pager, UserFilters, user_where
@@ -70,29 +65,29 @@ async def load_user(conn: AsyncConnection, user_id: str) -> UserRecord:
 
 async def get_user(ctx: ServerContext, user_id: str) -> UserRecord:
     """One user."""
-    return await run_flow(ctx, lambda conn: load_user(conn, user_id), readonly=True)
+    return await run_transaction(ctx, lambda conn: load_user(conn, user_id), readonly=True)
 
 
 async def list_users(ctx: ServerContext, filters: UserFilters, page: Page) -> list[UserRecord]:
     """One page of users matching ``filters``."""
 
-    async def flow(conn: AsyncConnection) -> list[UserRecord]:
+    async def work(conn: AsyncConnection) -> list[UserRecord]:
         by_created_at = page.order_by.lstrip(" +-") == "created_at"
         where = await user_where(conn, filters, by_created_at=by_created_at)
         rows = await Pager(conn, users).page(where, page, USER_ORDER_FIELDS)
         grouped = await EmailRepository(conn).for_users([r["id"] for r in rows])
         return [UserRecord(r, grouped[r["id"]]) for r in rows]
 
-    return await run_flow(ctx, flow, readonly=True)
+    return await run_transaction(ctx, work, readonly=True)
 
 
 async def count_users(ctx: ServerContext, filters: UserFilters) -> int:
     """How many users match ``filters``."""
 
-    async def flow(conn: AsyncConnection) -> int:
+    async def work(conn: AsyncConnection) -> int:
         return await Pager(conn, users).count(await user_where(conn, filters))
 
-    return await run_flow(ctx, flow, readonly=True)
+    return await run_transaction(ctx, work, readonly=True)
 
 
 async def _check_unique(
@@ -136,7 +131,7 @@ async def create_user_admin(ctx: ServerContext, params: Mapping[str, Any]) -> Us
         ctx, params, [*addresses, fields.get("first_name") or "", fields.get("last_name") or ""]
     )
 
-    async def flow(conn: AsyncConnection) -> UserRecord:
+    async def work(conn: AsyncConnection) -> UserRecord:
         await _check_unique(conn, "username", fields.get("username"), None)
         await _check_unique(conn, "external_id", fields.get("external_id"), None)
         user = await create_user(
@@ -153,7 +148,7 @@ async def create_user_admin(ctx: ServerContext, params: Mapping[str, Any]) -> Us
         await UserRepository(conn).touch_search_text(user["id"])
         return await load_user(conn, user["id"])
 
-    return await run_flow(ctx, flow)
+    return await run_transaction(ctx, work)
 
 
 async def add_email(
@@ -189,7 +184,7 @@ async def update_user_admin(
     context += [fields.get("first_name") or current.user["first_name"] or ""]
     digest = await password_digest_from(ctx, params, context)
 
-    async def flow(conn: AsyncConnection) -> UserRecord:
+    async def work(conn: AsyncConnection) -> UserRecord:
         record = await load_user(conn, user_id)
         await _check_unique(conn, "username", fields.get("username"), user_id)
         await _check_unique(conn, "external_id", fields.get("external_id"), user_id)
@@ -206,7 +201,7 @@ async def update_user_admin(
         await UserRepository(conn).touch_search_text(user_id)
         return await load_user(conn, user_id)
 
-    return await run_flow(ctx, flow)
+    return await run_transaction(ctx, work)
 
 
 async def revoke_user_sessions(ctx: ServerContext, conn: AsyncConnection, user_id: str) -> None:
@@ -235,7 +230,7 @@ def _primary_email(record: UserRecord, email_id: object) -> str:
 async def delete_user(ctx: ServerContext, user_id: str) -> str:
     """Delete the user with its emails, images, sessions and sign-in tokens."""
 
-    async def flow(conn: AsyncConnection) -> str:
+    async def work(conn: AsyncConnection) -> str:
         await require(UserRepository(conn), user_id, "user", "user", "user_id")
         owned = sa.select(sessions.c.id).where(sessions.c.user_id == user_id)
         await conn.execute(
@@ -246,4 +241,4 @@ async def delete_user(ctx: ServerContext, user_id: str) -> str:
         await UserRepository(conn).delete(user_id)
         return user_id
 
-    return await run_flow(ctx, flow)
+    return await run_transaction(ctx, work)

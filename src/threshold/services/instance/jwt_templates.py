@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threshold.core.errors import IdentifierExistsError, ValidationError
 from threshold.core.ids import new_id
-from threshold.services.admin import check_metadata, require
-from threshold.services.context import ServerContext
-from threshold.services.flow import run_flow
-from threshold.services.templates_jwt import RESERVED_CLAIMS
+from threshold.services.runtime.context import ServerContext
+from threshold.services.runtime.fields import check_metadata, require
+from threshold.services.runtime.transaction import run_transaction
+from threshold.services.sessions.template_tokens import RESERVED_CLAIMS
 from threshold.store.repositories._base import Row
 from threshold.store.repositories.admin import JwtTemplateRepository, Page, Pager
 from threshold.store.tables import jwt_templates
@@ -98,46 +98,46 @@ async def create_template(ctx: ServerContext, params: Mapping[str, Any]) -> Row:
     """A new template (lifetime 60 s and clock skew 5 s unless given)."""
     fields = {"lifetime": 60, "allowed_clock_skew": 5, **_fields(params), "id": new_id("jtmp")}
 
-    async def flow(conn: AsyncConnection) -> Row:
+    async def work(conn: AsyncConnection) -> Row:
         await _save(conn, None, fields, ctx.now_ms())
         return await _load(conn, fields["id"])
 
-    return await run_flow(ctx, flow)
+    return await run_transaction(ctx, work)
 
 
 async def update_template(ctx: ServerContext, template_id: str, params: Mapping[str, Any]) -> Row:
     """Replace a template's name and claims (and lifetime/skew when given)."""
     fields = _fields(params)
 
-    async def flow(conn: AsyncConnection) -> Row:
+    async def work(conn: AsyncConnection) -> Row:
         await _load(conn, template_id)
         await _save(conn, template_id, fields, ctx.now_ms())
         return await _load(conn, template_id)
 
-    return await run_flow(ctx, flow)
+    return await run_transaction(ctx, work)
 
 
 async def get_template(ctx: ServerContext, template_id: str) -> Row:
     """One template."""
-    return await run_flow(ctx, lambda conn: _load(conn, template_id), readonly=True)
+    return await run_transaction(ctx, lambda conn: _load(conn, template_id), readonly=True)
 
 
 async def list_templates(ctx: ServerContext, page: Page) -> tuple[list[Row], int]:
     """Templates, newest first, with the total count."""
 
-    async def flow(conn: AsyncConnection) -> tuple[list[Row], int]:
+    async def work(conn: AsyncConnection) -> tuple[list[Row], int]:
         pager = Pager(conn, jwt_templates)
         return await pager.page([], page), await pager.count([])
 
-    return await run_flow(ctx, flow, readonly=True)
+    return await run_transaction(ctx, work, readonly=True)
 
 
 async def delete_template(ctx: ServerContext, template_id: str) -> str:
     """Delete a template; tokens already minted from it stay valid until they expire."""
 
-    async def flow(conn: AsyncConnection) -> str:
+    async def work(conn: AsyncConnection) -> str:
         await _load(conn, template_id)
         await JwtTemplateRepository(conn).delete(template_id)
         return template_id
 
-    return await run_flow(ctx, flow)
+    return await run_transaction(ctx, work)

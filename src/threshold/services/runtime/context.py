@@ -9,11 +9,11 @@ import anyio.to_thread
 
 from threshold.core.clock import Clock, SystemClock, to_ms
 from threshold.core.passwords import PasswordHasher, PasswordPolicy
-from threshold.server.settings import Settings
-from threshold.services.instance import InstanceInfo
-from threshold.services.keyring import Keyring
-from threshold.services.mail import MultiMailer
-from threshold.services.ratelimit import RateLimiter
+from threshold.services.infra.mail import MultiMailer
+from threshold.services.infra.ratelimit import RateLimiter
+from threshold.services.instance.bootstrap import InstanceInfo
+from threshold.services.instance.keyring import Keyring
+from threshold.services.instance.settings import Settings
 from threshold.store.db import Database
 
 __all__ = ["AsyncHasher", "ServerContext"]

@@ -11,7 +11,7 @@ from threshold.core.clock import Clock, to_ms
 from threshold.core.errors import ConfigurationError
 from threshold.core.jwt import encode_rs256
 from threshold.core.keys import SigningKey, generate_signing_key, public_jwk
-from threshold.services.audit import audit
+from threshold.services.infra.audit import audit
 from threshold.store.db import Database
 from threshold.store.repositories.instance import InstanceRepository
 

@@ -1,4 +1,4 @@
-"""Users: creation (shared by sign-up and the Backend API), passwords, lockout."""
+"""Users: creation (shared by sign-up and the Backend API), addresses, allow and block lists."""
 
 from __future__ import annotations
 
@@ -10,29 +10,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threshold.core.errors import (
-    AccountLockedError,
     IdentifierExistsError,
     ValidationError,
 )
 from threshold.core.ids import new_id
-from threshold.core.passwords import check_password
-from threshold.services.audit import audit
-from threshold.services.context import ServerContext
-from threshold.services.flow import run_flow
+from threshold.services.runtime.context import ServerContext
 from threshold.store.repositories import EmailRepository, UserRepository
 from threshold.store.repositories._base import Row
 from threshold.store.tables import allowlist_identifiers, blocklist_identifiers
 
-__all__ = [
-    "check_identifier_allowed",
-    "create_user",
-    "hash_new_password",
-    "lockout_error",
-    "normalize_email",
-    "release_password_check",
-    "reserve_password_check",
-    "settle_failed_password_check",
-]
+__all__ = ["check_identifier_allowed", "create_user", "normalize_email"]
 
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}")
 
@@ -49,18 +36,6 @@ def normalize_email(value: object, *, param: str = "email_address") -> str:
             code="form_param_format_invalid",
         )
     return address
-
-
-async def hash_new_password(
-    ctx: ServerContext, password: object, context: list[str], *, param: str = "password"
-) -> str:
-    """Check a newly chosen password against the policy, then hash it (off the loop)."""
-    if not isinstance(password, str) or not password:
-        raise ValidationError("Enter a password.", param=param, code="form_param_missing")
-    normalized = check_password(
-        password, ctx.policy, [*context, ctx.settings.app_name], param=param
-    )
-    return await ctx.hasher.hash(normalized)
 
 
 async def check_identifier_allowed(
@@ -167,83 +142,3 @@ async def create_user(
         raise
     await users.touch_search_text(user_id)
     return values
-
-
-def lockout_error(ctx: ServerContext, user: Row) -> AccountLockedError | None:
-    """The error to raise when the account is locked now, else None."""
-    until = user.get("locked_until")
-    now = ctx.now_ms()
-    if until is None or until <= now:
-        return None
-    seconds = max((until - now) // 1000, 1)
-    minutes = max(seconds // 60, 1)
-    return AccountLockedError(
-        f"Your account is locked after too many failed attempts. Try again in {minutes} "
-        f"minute{'s' if minutes != 1 else ''}, or reset your password.",
-        meta={"lockout_expires_in_seconds": seconds},
-    )
-
-
-async def reserve_password_check(ctx: ServerContext, user_id: str) -> None:
-    """Count a password check as failed before it runs (a success clears the count).
-
-    Checks that run at once then see each other: when ``THRESHOLD_LOCKOUT_ATTEMPTS``
-    checks are counted, finished or still running, the account locks and the next check
-    is refused unevaluated, so a burst of parallel guesses gets no more tries than the
-    threshold. Raises :class:`AccountLockedError`.
-    """
-
-    async def flow(conn: AsyncConnection) -> int | None:
-        users = UserRepository(conn)
-        user = await users.get_for_update(user_id)
-        if user is None:
-            return None
-        if (locked := lockout_error(ctx, user)) is not None:
-            raise locked
-        if user["failed_attempts"] >= ctx.settings.lockout_attempts:
-            return await _lock(ctx, conn, user_id)
-        await users.update(user_id, failed_attempts=user["failed_attempts"] + 1)
-        return None
-
-    if (until := await run_flow(ctx, flow)) is not None:
-        audit("user.locked", user_id=user_id, until_ms=until)
-        raise _locked_until(ctx, until)
-
-
-async def release_password_check(conn: AsyncConnection, user_id: str) -> None:
-    """Give back a check :func:`reserve_password_check` counted when the attempt it was
-    for was refused without a verdict (it lapsed while argon2 ran)."""
-    users = UserRepository(conn)
-    user = await users.get_for_update(user_id)
-    if user is not None and user["failed_attempts"] > 0:
-        await users.update(user_id, failed_attempts=user["failed_attempts"] - 1)
-
-
-async def settle_failed_password_check(ctx: ServerContext, user_id: str) -> int | None:
-    """After a reserved check failed: lock the account once the count reached the
-    threshold. Returns when the lock ends (ms), or None when the account is not locked."""
-
-    async def flow(conn: AsyncConnection) -> int | None:
-        user = await UserRepository(conn).get_for_update(user_id)
-        if user is None:
-            return None
-        if lockout_error(ctx, user) is not None:
-            return int(user["locked_until"])
-        if user["failed_attempts"] < ctx.settings.lockout_attempts:
-            return None
-        return await _lock(ctx, conn, user_id)
-
-    return await run_flow(ctx, flow)
-
-
-async def _lock(ctx: ServerContext, conn: AsyncConnection, user_id: str) -> int:
-    """Lock the account for ``THRESHOLD_LOCKOUT_SECONDS``; returns when the lock ends."""
-    until = ctx.now_ms() + ctx.settings.lockout_seconds * 1000
-    await UserRepository(conn).update(user_id, failed_attempts=0, locked_until=until)
-    return until
-
-
-def _locked_until(ctx: ServerContext, until: int) -> AccountLockedError:
-    error = lockout_error(ctx, {"locked_until": until})
-    assert error is not None
-    return error

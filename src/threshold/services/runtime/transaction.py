@@ -1,41 +1,24 @@
-"""Running a flow: rate limits first, then one transaction, then the emails."""
+"""Running a service call: rate limits first, then one transaction, then the emails."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threshold.core.errors import ThresholdError
-from threshold.services.context import ServerContext
-from threshold.services.mail import Mail
-from threshold.services.ratelimit import Limit
-from threshold.store.repositories._base import Row
+from threshold.services.infra.ratelimit import Limit
+from threshold.services.runtime.context import ServerContext
+from threshold.services.runtime.request import ClientState, load_client
 
-__all__ = ["ClientState", "Limit", "keeping_refusals", "run_flow"]
+__all__ = ["keeping_refusals", "run_transaction"]
 
 ResultT = TypeVar("ResultT")
 
 
-@dataclass
-class ClientState:
-    """The browser's Client as a flow sees it, and what the response must carry."""
-
-    cookie_token: str | None = None
-    """The ``__client`` cookie the request came with."""
-    client: Row | None = None
-    new_token: str | None = None
-    """Set when the flow created or rotated the client token: the ``__client`` cookie."""
-    mails: list[Mail] = field(default_factory=list)
-    user_agent: str | None = None
-    ip: str | None = None
-    origin: str | None = None
-
-
-async def run_flow(
+async def run_transaction(
     ctx: ServerContext,
     fn: Callable[[AsyncConnection], Awaitable[ResultT]],
     *,
@@ -55,8 +38,6 @@ async def run_flow(
     await ctx.limiter.hit_all(limits)
     async with keeping_refusals(ctx), ctx.db.transaction(readonly=readonly) as conn:
         if state is not None:
-            from threshold.services.sessions import load_client
-
             state.client = await load_client(conn, state.new_token or state.cookie_token)
         result = await fn(conn)
     if state is not None and state.mails:

@@ -9,17 +9,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threshold.core.errors import ValidationError
 from threshold.core.ids import new_id
-from threshold.services.admin import check_metadata, deep_merge
-from threshold.services.admin_users import (
+from threshold.services.infra.audit import audit
+from threshold.services.runtime.context import ServerContext
+from threshold.services.runtime.fields import check_metadata, deep_merge
+from threshold.services.runtime.transaction import run_transaction
+from threshold.services.users.directory import (
     UserRecord,
     get_user,
     load_user,
     revoke_user_sessions,
 )
-from threshold.services.audit import audit
-from threshold.services.context import ServerContext
-from threshold.services.flow import run_flow
-from threshold.services.users import (
+from threshold.services.users.passwords import (
     lockout_error,
     reserve_password_check,
     settle_failed_password_check,
@@ -51,20 +51,20 @@ _METADATA = ("public_metadata", "private_metadata", "unsafe_metadata")
 async def set_banned(ctx: ServerContext, user_id: str, banned: bool) -> UserRecord:
     """Ban (which ends every session of the user) or unban."""
 
-    async def flow(conn: AsyncConnection) -> UserRecord:
+    async def work(conn: AsyncConnection) -> UserRecord:
         await load_user(conn, user_id)
         await UserRepository(conn).update(user_id, banned=banned, updated_at=ctx.now_ms())
         if banned:
             await revoke_user_sessions(ctx, conn, user_id)
         return await load_user(conn, user_id)
 
-    return await run_flow(ctx, flow)
+    return await run_transaction(ctx, work)
 
 
 async def set_locked(ctx: ServerContext, user_id: str, locked: bool) -> UserRecord:
     """Lock for the configured lockout time (ending every session), or unlock."""
 
-    async def flow(conn: AsyncConnection) -> UserRecord:
+    async def work(conn: AsyncConnection) -> UserRecord:
         await load_user(conn, user_id)
         now = ctx.now_ms()
         until = now + ctx.settings.lockout_seconds * 1000 if locked else None
@@ -75,7 +75,7 @@ async def set_locked(ctx: ServerContext, user_id: str, locked: bool) -> UserReco
             await revoke_user_sessions(ctx, conn, user_id)
         return await load_user(conn, user_id)
 
-    return await run_flow(ctx, flow)
+    return await run_transaction(ctx, work)
 
 
 async def update_metadata(
@@ -84,7 +84,7 @@ async def update_metadata(
     """Deep-merge (PATCH) or replace (PUT) the metadata objects that were given."""
     given = {k: check_metadata(params[k], k) for k in _METADATA if params.get(k) is not None}
 
-    async def flow(conn: AsyncConnection) -> UserRecord:
+    async def work(conn: AsyncConnection) -> UserRecord:
         users = UserRepository(conn)
         record = await load_user(conn, user_id)
         changes: dict[str, Any] = {}
@@ -94,7 +94,7 @@ async def update_metadata(
         await users.update(user_id, updated_at=ctx.now_ms(), **changes)
         return await load_user(conn, user_id)
 
-    return await run_flow(ctx, flow)
+    return await run_transaction(ctx, work)
 
 
 async def verify_password(ctx: ServerContext, user_id: str, password: str) -> bool:
@@ -123,7 +123,7 @@ async def verify_password(ctx: ServerContext, user_id: str, password: str) -> bo
     if ctx.hasher.hasher.needs_rehash(digest):
         new_digest = await ctx.hasher.hash(password)
 
-    async def flow(conn: AsyncConnection) -> None:
+    async def work(conn: AsyncConnection) -> None:
         users = UserRepository(conn)
         fresh = await users.get_for_update(user_id)
         if fresh is None:
@@ -133,7 +133,7 @@ async def verify_password(ctx: ServerContext, user_id: str, password: str) -> bo
             changes["password_digest"] = new_digest
         await users.update(user_id, **changes)
 
-    await run_flow(ctx, flow)
+    await run_transaction(ctx, work)
     return True
 
 
@@ -154,7 +154,7 @@ async def set_profile_image(ctx: ServerContext, user_id: str, data: bytes) -> Us
             code="form_param_value_invalid",
         )
 
-    async def flow(conn: AsyncConnection) -> UserRecord:
+    async def work(conn: AsyncConnection) -> UserRecord:
         await load_user(conn, user_id)
         images = ImageRepository(conn)
         await images.delete_for_user(user_id)
@@ -170,16 +170,16 @@ async def set_profile_image(ctx: ServerContext, user_id: str, data: bytes) -> Us
         await UserRepository(conn).update(user_id, image_id=image["id"], updated_at=now)
         return await load_user(conn, user_id)
 
-    return await run_flow(ctx, flow)
+    return await run_transaction(ctx, work)
 
 
 async def delete_profile_image(ctx: ServerContext, user_id: str) -> UserRecord:
     """Remove the profile image (the generated avatar shows again)."""
 
-    async def flow(conn: AsyncConnection) -> UserRecord:
+    async def work(conn: AsyncConnection) -> UserRecord:
         await load_user(conn, user_id)
         await ImageRepository(conn).delete_for_user(user_id)
         await UserRepository(conn).update(user_id, image_id=None, updated_at=ctx.now_ms())
         return await load_user(conn, user_id)
 
-    return await run_flow(ctx, flow)
+    return await run_transaction(ctx, work)

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threshold.core.errors import ValidationError
-from threshold.services.admin import require
-from threshold.services.admin_users import add_email, load_user
-from threshold.services.context import ServerContext
-from threshold.services.flow import run_flow
-from threshold.services.users import normalize_email
+from threshold.services.runtime.context import ServerContext
+from threshold.services.runtime.fields import require
+from threshold.services.runtime.transaction import run_transaction
+from threshold.services.users.creation import normalize_email
+from threshold.services.users.directory import add_email, load_user
 from threshold.store.repositories import EmailRepository, UserRepository
 from threshold.store.repositories._base import Row
 
@@ -34,7 +34,7 @@ async def _load(conn: AsyncConnection, email_id: str) -> Row:
 
 async def get_email(ctx: ServerContext, email_id: str) -> Row:
     """One email address."""
-    return await run_flow(ctx, lambda conn: _load(conn, email_id), readonly=True)
+    return await run_transaction(ctx, lambda conn: _load(conn, email_id), readonly=True)
 
 
 async def _apply(ctx: ServerContext, conn: AsyncConnection, row: Row, change: EmailChange) -> Row:
@@ -73,7 +73,7 @@ async def create_email(
     """Add an address to a user (unverified unless ``verified``); the first one is primary."""
     normalized = normalize_email(address)
 
-    async def flow(conn: AsyncConnection) -> Row:
+    async def work(conn: AsyncConnection) -> Row:
         record = await load_user(conn, user_id)
         verified = bool(change.verified)
         row = await add_email(ctx, conn, user_id, normalized, verified=verified)
@@ -83,22 +83,22 @@ async def create_email(
         await UserRepository(conn).touch_search_text(user_id)
         return row
 
-    return await run_flow(ctx, flow)
+    return await run_transaction(ctx, work)
 
 
 async def update_email(ctx: ServerContext, email_id: str, change: EmailChange) -> Row:
     """Mark verified or not, or make primary (only verified addresses can be primary)."""
 
-    async def flow(conn: AsyncConnection) -> Row:
+    async def work(conn: AsyncConnection) -> Row:
         return await _apply(ctx, conn, await _load(conn, email_id), change)
 
-    return await run_flow(ctx, flow)
+    return await run_transaction(ctx, work)
 
 
 async def delete_email(ctx: ServerContext, email_id: str) -> str:
     """Delete an address; the primary one cannot go (make another primary first)."""
 
-    async def flow(conn: AsyncConnection) -> str:
+    async def work(conn: AsyncConnection) -> str:
         row = await _load(conn, email_id)
         user = (await load_user(conn, row["user_id"])).user
         if user["primary_email_address_id"] == row["id"]:
@@ -112,4 +112,4 @@ async def delete_email(ctx: ServerContext, email_id: str) -> str:
         await UserRepository(conn).touch_search_text(row["user_id"])
         return email_id
 
-    return await run_flow(ctx, flow)
+    return await run_transaction(ctx, work)

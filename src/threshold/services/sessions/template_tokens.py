@@ -27,10 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from threshold.core.errors import NotFoundError
 from threshold.core.ids import is_id, random_token
 from threshold.core.tokens import CAT_TEMPLATE
-from threshold.server.wire import image_url
-from threshold.services.context import ServerContext
-from threshold.services.flow import run_flow
-from threshold.services.sessions import live_session
+from threshold.services.runtime.context import ServerContext
+from threshold.services.runtime.transaction import run_transaction
+from threshold.services.sessions.liveness import live_session
+from threshold.services.users.images import image_url
 from threshold.store.repositories import EmailRepository
 from threshold.store.repositories._base import Row
 from threshold.store.repositories.admin import JwtTemplateRepository
@@ -140,7 +140,7 @@ async def mint_template_token(
     if not is_id(session_id, "sess"):
         raise NotFoundError("Session not found.", param="session_id")
 
-    async def flow(conn: AsyncConnection) -> str:
+    async def work(conn: AsyncConnection) -> str:
         template = await JwtTemplateRepository(conn).by_name(template_name)
         if template is None:
             raise NotFoundError("No JWT template has this name.", param="template_name")
@@ -162,4 +162,4 @@ async def mint_template_token(
             claims["azp"] = origin
         return ctx.keyring.sign(claims, headers={"cat": CAT_TEMPLATE})
 
-    return await run_flow(ctx, flow)
+    return await run_transaction(ctx, work)

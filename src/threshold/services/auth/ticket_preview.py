@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threshold.core.codes import token_digest
-from threshold.services.accounts import primary_email
-from threshold.services.context import ServerContext
-from threshold.services.flow import run_flow
+from threshold.services.runtime.context import ServerContext
+from threshold.services.runtime.transaction import run_transaction
+from threshold.services.sessions.accounts import primary_email
 from threshold.store.repositories import EmailRepository, UserRepository
 from threshold.store.tables import invitations, sign_in_tokens
 
@@ -32,7 +32,7 @@ async def invitation_email(ctx: ServerContext, ticket: str | None) -> str | None
         return None
     assert ticket is not None
 
-    async def flow(conn: AsyncConnection) -> str | None:
+    async def work(conn: AsyncConnection) -> str | None:
         row = (
             (
                 await conn.execute(
@@ -48,7 +48,7 @@ async def invitation_email(ctx: ServerContext, ticket: str | None) -> str | None
             return None
         return str(row["email_address"])
 
-    return await run_flow(ctx, flow)
+    return await run_transaction(ctx, work)
 
 
 async def sign_in_token_email(ctx: ServerContext, ticket: str | None) -> str | None:
@@ -57,7 +57,7 @@ async def sign_in_token_email(ctx: ServerContext, ticket: str | None) -> str | N
         return None
     assert ticket is not None
 
-    async def flow(conn: AsyncConnection) -> str | None:
+    async def work(conn: AsyncConnection) -> str | None:
         row = (
             (
                 await conn.execute(
@@ -76,4 +76,4 @@ async def sign_in_token_email(ctx: ServerContext, ticket: str | None) -> str | N
             return None
         return primary_email(user, await EmailRepository(conn).for_user(user["id"])) or user["id"]
 
-    return await run_flow(ctx, flow)
+    return await run_transaction(ctx, work)

@@ -18,12 +18,14 @@ from threshold.core.errors import (
     ValidationError,
 )
 from threshold.core.ids import new_id
-from threshold.services.accounts import primary_email, require_active
-from threshold.services.audit import audit
-from threshold.services.context import ServerContext
-from threshold.services.flow import ClientState, Limit, run_flow
-from threshold.services.mail import Mail
-from threshold.services.users import hash_new_password
+from threshold.services.infra.audit import audit
+from threshold.services.infra.mail import Mail
+from threshold.services.infra.ratelimit import Limit
+from threshold.services.runtime.context import ServerContext
+from threshold.services.runtime.request import ClientState
+from threshold.services.runtime.transaction import run_transaction
+from threshold.services.sessions.accounts import primary_email, require_active
+from threshold.services.users.passwords import hash_new_password
 from threshold.store.repositories import (
     EmailRepository,
     ImageRepository,
@@ -76,13 +78,13 @@ async def update_names(
     first = _clean_name(first_name, "first_name", "First name")
     last = _clean_name(last_name, "last_name", "Last name")
 
-    async def flow(conn: AsyncConnection) -> None:
+    async def work(conn: AsyncConnection) -> None:
         _, user = await require_active(ctx, conn, state)
         users = UserRepository(conn)
         await users.update(user["id"], first_name=first, last_name=last, updated_at=ctx.now_ms())
         await users.touch_search_text(user["id"])
 
-    await run_flow(ctx, flow, state=state)
+    await run_transaction(ctx, work, state=state)
 
 
 async def change_password(
@@ -98,7 +100,7 @@ async def change_password(
         session, user = await require_active(ctx, conn, state)
         return session, user, primary_email(user, await EmailRepository(conn).for_user(user["id"]))
 
-    session, user, email = await run_flow(ctx, read, state=state)
+    session, user, email = await run_transaction(ctx, read, state=state)
     limits = (
         Limit(f"pwchange:user:{user['id']}", 5, 60),
         Limit(f"pwchange:user-hour:{user['id']}", 20, 3600),
@@ -138,7 +140,7 @@ async def change_password(
         if email:
             state.mails.append(_password_notice(ctx, email))
 
-    await run_flow(ctx, write, state=state)
+    await run_transaction(ctx, write, state=state)
     audit("password.changed", user_id=user["id"], session_id=session["id"], by=state)
 
 
@@ -175,7 +177,7 @@ async def set_image(ctx: ServerContext, state: ClientState, data: bytes) -> str:
             "Upload a PNG, JPEG, GIF or WebP image.", param="image", code="image_type_invalid"
         )
 
-    async def flow(conn: AsyncConnection) -> str:
+    async def work(conn: AsyncConnection) -> str:
         _, user = await require_active(ctx, conn, state)
         images = ImageRepository(conn)
         await images.delete_for_user(user["id"])
@@ -192,15 +194,15 @@ async def set_image(ctx: ServerContext, state: ClientState, data: bytes) -> str:
         await UserRepository(conn).update(user["id"], image_id=image_id, updated_at=now)
         return image_id
 
-    return await run_flow(ctx, flow, state=state)
+    return await run_transaction(ctx, work, state=state)
 
 
 async def delete_image(ctx: ServerContext, state: ClientState) -> None:
     """Remove the active user's profile image (the generated avatar shows again)."""
 
-    async def flow(conn: AsyncConnection) -> None:
+    async def work(conn: AsyncConnection) -> None:
         _, user = await require_active(ctx, conn, state)
         await ImageRepository(conn).delete_for_user(user["id"])
         await UserRepository(conn).update(user["id"], image_id=None, updated_at=ctx.now_ms())
 
-    await run_flow(ctx, flow, state=state)
+    await run_transaction(ctx, work, state=state)

@@ -25,18 +25,17 @@ from threshold.core.errors import (
     VerificationExpiredError,
 )
 from threshold.core.ids import new_id
-from threshold.services.admin_tickets import invitation_status
-from threshold.services.audit import audit
-from threshold.services.codes import check_code, issue_code
-from threshold.services.context import ServerContext
-from threshold.services.flow import ClientState, Limit, run_flow
-from threshold.services.sessions import create_session, ensure_client
-from threshold.services.users import (
-    check_identifier_allowed,
-    create_user,
-    hash_new_password,
-    normalize_email,
-)
+from threshold.services.auth.codes import check_code, issue_code
+from threshold.services.auth.tickets import invitation_status
+from threshold.services.infra.audit import audit
+from threshold.services.infra.ratelimit import Limit
+from threshold.services.runtime.context import ServerContext
+from threshold.services.runtime.request import ClientState
+from threshold.services.runtime.transaction import run_transaction
+from threshold.services.sessions.clients import ensure_client
+from threshold.services.sessions.sessions import create_session
+from threshold.services.users.creation import check_identifier_allowed, create_user, normalize_email
+from threshold.services.users.passwords import hash_new_password
 from threshold.store.repositories import (
     ClientRepository,
     EmailRepository,
@@ -150,7 +149,7 @@ async def create_sign_up(ctx: ServerContext, state: ClientState, params: Mapping
         digest = await hash_new_password(ctx, params.get("password"), context)
     unsafe = _unsafe_metadata(params)
 
-    async def flow(conn: AsyncConnection) -> Row:
+    async def work(conn: AsyncConnection) -> Row:
         invitation = await _invitation(conn, params.get("ticket"), ctx.now_ms())
         address = invitation["email_address"] if invitation else email
         if address is None:
@@ -181,7 +180,7 @@ async def create_sign_up(ctx: ServerContext, state: ClientState, params: Mapping
         await ClientRepository(conn).update(client["id"], sign_up_id=row["id"], updated_at=now)
         return await _maybe_complete(ctx, conn, state, row)
 
-    return _audit_completion(state, await run_flow(ctx, flow, state=state))
+    return _audit_completion(state, await run_transaction(ctx, work, state=state))
 
 
 async def _load(
@@ -205,14 +204,14 @@ def as_seen(row: Row, now_ms: int) -> Row:
 
 
 async def get_sign_up(ctx: ServerContext, state: ClientState, sign_up_id: str) -> Row:
-    async def flow(conn: AsyncConnection) -> Row:
+    async def work(conn: AsyncConnection) -> Row:
         row = await _load(conn, state, sign_up_id)
         seen = as_seen(row, ctx.now_ms())
         if seen["status"] != row["status"]:
             await SignUpRepository(conn).abandon(row["id"], ctx.now_ms())
         return seen
 
-    return await run_flow(ctx, flow, state=state)
+    return await run_transaction(ctx, work, state=state)
 
 
 def _abandoned(ctx: ServerContext, row: Row) -> ValidationError:
@@ -274,7 +273,7 @@ async def _new_digest(
         _check_open(ctx, row)
         return row
 
-    row = await run_flow(ctx, read, state=state, readonly=True)
+    row = await run_transaction(ctx, read, state=state, readonly=True)
     words = [context[k] if k in context else row[k] for k in _POLICY_CONTEXT]
     return await hash_new_password(ctx, password, [w for w in words if w])
 
@@ -300,7 +299,7 @@ async def update_sign_up(
     if digest is not None:
         changes["password_digest"] = digest
 
-    async def flow(conn: AsyncConnection) -> Row:
+    async def work(conn: AsyncConnection) -> Row:
         row = await _load(conn, state, sign_up_id, lock=True)
         _check_open(ctx, row)
         invitation = await _invitation(conn, params.get("ticket"), ctx.now_ms())
@@ -309,7 +308,7 @@ async def update_sign_up(
         await SignUpRepository(conn).update(row["id"], **update)
         return await _maybe_complete(ctx, conn, state, {**row, **update})
 
-    return _audit_completion(state, await run_flow(ctx, flow, state=state))
+    return _audit_completion(state, await run_transaction(ctx, work, state=state))
 
 
 async def _address_changes(
@@ -346,7 +345,7 @@ async def prepare_verification(
             code="form_param_value_invalid",
         )
 
-    async def flow(conn: AsyncConnection) -> Row:
+    async def work(conn: AsyncConnection) -> Row:
         row = await _load(conn, state, sign_up_id, lock=True)
         if row["status"] == "complete":
             return row
@@ -359,7 +358,7 @@ async def prepare_verification(
         return row
 
     limits = (Limit(f"code:ip:{state.ip}", ctx.settings.ip_attempts_per_minute),)
-    return await run_flow(ctx, flow, limits=limits, state=state)
+    return await run_transaction(ctx, work, limits=limits, state=state)
 
 
 async def attempt_verification(
@@ -367,7 +366,7 @@ async def attempt_verification(
 ) -> Row:
     """Check the code; when every requirement is met, create the user and a session."""
 
-    async def flow(conn: AsyncConnection) -> Row:
+    async def work(conn: AsyncConnection) -> Row:
         row = await _load(conn, state, sign_up_id, lock=True)
         if row["status"] == "complete":
             raise ValidationError(
@@ -388,7 +387,7 @@ async def attempt_verification(
         Limit(f"code:ip:{state.ip}", ctx.settings.ip_attempts_per_minute),
         Limit(f"code:sua:{sign_up_id}", 10),
     )
-    return _audit_completion(state, await run_flow(ctx, flow, limits=limits, state=state))
+    return _audit_completion(state, await run_transaction(ctx, work, limits=limits, state=state))
 
 
 def _audit_completion(state: ClientState, row: Row) -> Row:

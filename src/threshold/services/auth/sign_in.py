@@ -29,15 +29,17 @@ from threshold.core.errors import (
     ValidationError,
 )
 from threshold.core.ids import new_id
-from threshold.services.audit import audit
-from threshold.services.codes import check_code, issue_code
-from threshold.services.context import ServerContext
-from threshold.services.flow import ClientState, Limit, run_flow
-from threshold.services.sessions import create_session, ensure_client
-from threshold.services.users import (
-    check_identifier_allowed,
+from threshold.services.auth.codes import check_code, issue_code
+from threshold.services.infra.audit import audit
+from threshold.services.infra.ratelimit import Limit
+from threshold.services.runtime.context import ServerContext
+from threshold.services.runtime.request import ClientState
+from threshold.services.runtime.transaction import run_transaction
+from threshold.services.sessions.clients import ensure_client
+from threshold.services.sessions.sessions import create_session
+from threshold.services.users.creation import check_identifier_allowed, normalize_email
+from threshold.services.users.passwords import (
     lockout_error,
-    normalize_email,
     release_password_check,
     reserve_password_check,
     settle_failed_password_check,
@@ -94,7 +96,7 @@ async def create_sign_in(ctx: ServerContext, state: ClientState, params: Mapping
     password = params.get("password")
     with_password = password not in (None, "")
 
-    async def flow(conn: AsyncConnection) -> tuple[Row, Row | None]:
+    async def work(conn: AsyncConnection) -> tuple[Row, Row | None]:
         await check_identifier_allowed(conn, identifier, param="identifier")
         client = await ensure_client(ctx, conn, state)
         email = await EmailRepository(conn).by_address(identifier)
@@ -122,11 +124,11 @@ async def create_sign_in(ctx: ServerContext, state: ClientState, params: Mapping
         async def exists(conn: AsyncConnection) -> bool:
             return await EmailRepository(conn).by_address(identifier) is not None
 
-        if not await run_flow(ctx, exists):
+        if not await run_transaction(ctx, exists):
             raise ValidationError(
                 "Couldn't find your account.", param="identifier", code="form_identifier_not_found"
             )
-    row, user = await run_flow(ctx, flow, state=state)
+    row, user = await run_transaction(ctx, work, state=state)
     if with_password:
         return await _attempt_password(ctx, state, row["id"], password, read=(row, user))
     return row
@@ -177,24 +179,24 @@ async def _seen(ctx: ServerContext, conn: AsyncConnection, row: Row) -> Row:
 
 
 async def get_sign_in(ctx: ServerContext, state: ClientState, sign_in_id: str) -> Row:
-    async def flow(conn: AsyncConnection) -> Row:
+    async def work(conn: AsyncConnection) -> Row:
         return await _seen(ctx, conn, await _load(conn, state, sign_in_id))
 
-    return await run_flow(ctx, flow, state=state)
+    return await run_transaction(ctx, work, state=state)
 
 
 async def current_sign_in(ctx: ServerContext, state: ClientState) -> Row | None:
     """The Client's sign-in attempt (``clients.sign_in_id``) as :func:`get_sign_in`
     shows it, or None."""
 
-    async def flow(conn: AsyncConnection) -> Row | None:
+    async def work(conn: AsyncConnection) -> Row | None:
         client = state.client
         if client is None or not client["sign_in_id"]:
             return None
         row = await SignInRepository(conn).get(client["sign_in_id"])
         return None if row is None else await _seen(ctx, conn, row)
 
-    return await run_flow(ctx, flow, state=state)
+    return await run_transaction(ctx, work, state=state)
 
 
 async def prepare_first_factor(
@@ -210,7 +212,7 @@ async def prepare_first_factor(
         )
     purpose = _CODE_PURPOSE[str(strategy)]
 
-    async def flow(conn: AsyncConnection) -> Row:
+    async def work(conn: AsyncConnection) -> Row:
         row = await _load(conn, state, sign_in_id)
         _check_open(ctx, row)  # nothing is sent for an abandoned sign-in
         if row["status"] not in ("needs_first_factor", "needs_new_password"):
@@ -233,7 +235,7 @@ async def prepare_first_factor(
         Limit(f"code:ip:{state.ip}", ctx.settings.ip_attempts_per_minute),
         Limit(f"code:id:{sign_in_id}", 10),
     )
-    return await run_flow(ctx, flow, limits=limits, state=state)
+    return await run_transaction(ctx, work, limits=limits, state=state)
 
 
 def _limits(ctx: ServerContext, state: ClientState, identifier: str) -> tuple[Limit, ...]:
@@ -256,7 +258,7 @@ async def attempt_first_factor(
         )
     purpose = _CODE_PURPOSE[str(strategy)]
 
-    async def flow(conn: AsyncConnection) -> Row:
+    async def work(conn: AsyncConnection) -> Row:
         row = await _load(conn, state, sign_in_id)
         _check_open(ctx, row)
         if row["status"] != "needs_first_factor":
@@ -286,7 +288,7 @@ async def attempt_first_factor(
         return {**row, **changes}
 
     identifier = await _identifier(ctx, state, sign_in_id)
-    result = await run_flow(ctx, flow, limits=_limits(ctx, state, identifier), state=state)
+    result = await run_transaction(ctx, work, limits=_limits(ctx, state, identifier), state=state)
     return _audit_success(state, result)
 
 
@@ -294,12 +296,12 @@ async def _identifier(ctx: ServerContext, state: ClientState, sign_in_id: str) -
     """The attempt's identifier (for its rate limits); an abandoned attempt is refused
     before any limit is counted."""
 
-    async def flow(conn: AsyncConnection) -> str:
+    async def work(conn: AsyncConnection) -> str:
         row = await _load(conn, state, sign_in_id)
         _check_open(ctx, row)
         return str(row["identifier"])
 
-    return await run_flow(ctx, flow, state=state)
+    return await run_transaction(ctx, work, state=state)
 
 
 async def _attempt_password(
@@ -324,7 +326,7 @@ async def _attempt_password(
         return row, user
 
     if read is None:
-        read = await run_flow(ctx, load, state=state, readonly=True)
+        read = await run_transaction(ctx, load, state=state, readonly=True)
     row, user = read
     try:
         user = await _verify_password(ctx, state, row, user, password)
@@ -353,7 +355,7 @@ async def _attempt_password(
         await SignInRepository(conn).update(row["id"], updated_at=ctx.now_ms(), **done)
         return {**row, **done}
 
-    return _audit_success(state, await run_flow(ctx, complete, state=state))
+    return _audit_success(state, await run_transaction(ctx, complete, state=state))
 
 
 async def _lock_for_password(
@@ -405,7 +407,7 @@ async def reset_password(
     ctx: ServerContext, state: ClientState, sign_in_id: str, password: object
 ) -> Row:
     """Set the new password after a verified reset code; ends every other session."""
-    from threshold.services.users import hash_new_password
+    from threshold.services.users.passwords import hash_new_password
     from threshold.store.repositories import SessionRepository
 
     async def read(conn: AsyncConnection) -> tuple[Row, Row]:
@@ -418,12 +420,12 @@ async def reset_password(
             )
         return row, user
 
-    row, user = await run_flow(ctx, read, state=state)
+    row, user = await run_transaction(ctx, read, state=state)
     digest = await hash_new_password(
         ctx, password, [row["identifier"], user["first_name"] or "", user["last_name"] or ""]
     )
 
-    async def flow(conn: AsyncConnection) -> Row:
+    async def work(conn: AsyncConnection) -> Row:
         fresh = await _load(conn, state, sign_in_id)
         _check_open(ctx, fresh)
         if fresh["status"] != "needs_new_password":
@@ -442,7 +444,7 @@ async def reset_password(
         )
         await SessionRepository(conn).end_for_user(user["id"], "revoked", now)
         session = await create_session(ctx, conn, state, user)
-        from threshold.services.mail import Mail
+        from threshold.services.infra.mail import Mail
 
         state.mails.append(
             Mail(
@@ -457,7 +459,7 @@ async def reset_password(
         await SignInRepository(conn).update(row["id"], updated_at=now, **done)
         return {**row, **done}
 
-    result = await run_flow(ctx, flow, state=state)
+    result = await run_transaction(ctx, work, state=state)
     audit(
         "password.reset",
         user_id=user["id"],
@@ -472,7 +474,7 @@ async def _sign_in_with_ticket(ctx: ServerContext, state: ClientState, ticket: o
     if not isinstance(ticket, str) or not ticket:
         raise ValidationError("Enter the ticket.", param="ticket", code="form_param_missing")
 
-    async def flow(conn: AsyncConnection) -> Row:
+    async def work(conn: AsyncConnection) -> Row:
         query = sa.select(sign_in_tokens).where(
             sign_in_tokens.c.ticket_digest == token_digest(ticket)
         )
@@ -512,8 +514,8 @@ async def _sign_in_with_ticket(ctx: ServerContext, state: ClientState, ticket: o
         )
 
     try:
-        result = await run_flow(
-            ctx, flow, limits=(Limit(f"ticket:ip:{state.ip}", 30),), state=state
+        result = await run_transaction(
+            ctx, work, limits=(Limit(f"ticket:ip:{state.ip}", 30),), state=state
         )
     except ThresholdError as exc:
         _audit_failure(state, exc, "ticket")

@@ -1,4 +1,4 @@
-"""Shared pieces of the Backend API's operations: lookups, field checks, metadata merging."""
+"""Shared pieces of the services' operations: lookups, field checks, metadata merging."""
 
 from __future__ import annotations
 
@@ -9,9 +9,6 @@ from typing import Any
 
 from threshold.core.errors import NotFoundError, ValidationError
 from threshold.core.ids import is_id
-from threshold.core.passwords import SUPPORTED_IMPORT_HASHERS, PasswordHasher
-from threshold.services.context import ServerContext
-from threshold.services.users import hash_new_password
 from threshold.store.repositories._base import Repository, Row
 
 __all__ = [
@@ -20,7 +17,6 @@ __all__ = [
     "check_name",
     "check_username",
     "deep_merge",
-    "password_digest_from",
     "require",
 ]
 
@@ -105,40 +101,3 @@ def deep_merge(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, A
         else:
             merged[key] = value
     return merged
-
-
-async def password_digest_from(
-    ctx: ServerContext, params: Mapping[str, Any], context: list[str]
-) -> str | None:
-    """The digest to store for ``password`` or an imported ``password_digest``, if any."""
-    password, digest = params.get("password"), params.get("password_digest")
-    if password is not None and digest is not None:
-        raise ValidationError(
-            "Give either password or password_digest, not both.", param="password_digest"
-        )
-    if digest is not None:
-        hasher = params.get("password_hasher")
-        if hasher is None:
-            raise ValidationError(
-                "password_hasher must be given with password_digest.",
-                param="password_hasher",
-                code="form_param_missing",
-            )
-        if hasher not in SUPPORTED_IMPORT_HASHERS:
-            raise ValidationError(
-                f"password_hasher must be one of {', '.join(SUPPORTED_IMPORT_HASHERS)}.",
-                param="password_hasher",
-                code="form_param_value_invalid",
-            )
-        if len(digest) > 512 or not PasswordHasher.is_supported_digest(hasher, digest):
-            raise ValidationError(
-                f"password_digest is not a {hasher} digest.", param="password_digest"
-            )
-        return str(digest)
-    if password is None:
-        return None
-    if params.get("skip_password_checks"):
-        if not password or len(password) > ctx.policy.max_length * 4:
-            raise ValidationError("The password is empty or too long.", param="password")
-        return await ctx.hasher.hash(password)
-    return await hash_new_password(ctx, password, [c for c in context if c])

@@ -1,0 +1,3 @@
+"""Clients and sessions: creation, tokens, the handshake, a browser's accounts."""
+
+__all__: list[str] = []

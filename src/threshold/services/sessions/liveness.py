@@ -1,0 +1,81 @@
+"""Whether a session still counts: active, not past its expiry, its user not banned; activity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from threshold.core.errors import NotFoundError, SignedOutError
+from threshold.services.runtime.context import ServerContext
+from threshold.store.repositories import SessionRepository, UserRepository
+from threshold.store.repositories._base import Row
+
+__all__ = [
+    "LIVE",
+    "activity_is_stale",
+    "check_live",
+    "live_session",
+    "live_session_of_client",
+    "record_activity",
+    "signed_in_user",
+]
+
+
+LIVE = "active"
+
+
+async def live_session_of_client(
+    ctx: ServerContext, conn: AsyncConnection, session_id: str, client_id: str | None
+) -> tuple[Row, Row]:
+    session = await SessionRepository(conn).get(session_id)
+    if session is None or (client_id is not None and session["client_id"] != client_id):
+        raise NotFoundError("Session not found.", param="session_id")
+    check_live(ctx, session)
+    user = signed_in_user(await UserRepository(conn).get(session["user_id"]))
+    return session, user
+
+
+def signed_in_user(user: Row | None) -> Row:
+    """The session's user; :class:`SignedOutError` when it is gone or banned."""
+    if user is None or user["banned"]:
+        raise SignedOutError()
+    return user
+
+
+def check_live(ctx: ServerContext, session: Row) -> None:
+    """Raise :class:`SignedOutError` unless active; a lapsed session is marked expired."""
+    now = ctx.now_ms()
+    session_id = session["id"]
+    if session["status"] == LIVE and (now >= session["expire_at"] or now >= session["abandon_at"]):
+        error = SignedOutError()
+
+        async def mark_expired(c: AsyncConnection) -> None:
+            await SessionRepository(c).update(session_id, status="expired", updated_at=now)
+
+        error.after_rollback = mark_expired
+        raise error
+    if session["status"] != LIVE:
+        raise SignedOutError()
+
+
+async def live_session(
+    ctx: ServerContext, conn: AsyncConnection, session_id: str
+) -> tuple[Row, Row]:
+    """(session, user) when the session is active and its user not banned, else
+    :class:`SignedOutError` (404 when unknown). Expired sessions are marked so."""
+    return await live_session_of_client(ctx, conn, session_id, None)
+
+
+def activity_is_stale(ctx: ServerContext, session: Row) -> bool:
+    return bool(ctx.now_ms() - session["last_active_at"] > 30_000)
+
+
+async def record_activity(ctx: ServerContext, conn: AsyncConnection, session: Row) -> None:
+    """Move ``last_active_at`` (and the idle expiry, when configured) to now."""
+    now_ms = ctx.now_ms()
+    changes: dict[str, Any] = {"last_active_at": now_ms}
+    idle = ctx.settings.session_idle_timeout
+    if idle:
+        changes["expire_at"] = min(session["abandon_at"], now_ms + idle * 1000)
+    await SessionRepository(conn).update(session["id"], **changes)
