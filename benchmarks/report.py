@@ -252,7 +252,7 @@ comparing, as these machines are noisy.
   refresh's SELECT took ~5 us but cost ~85 us of CPU to hand to aiosqlite's thread and
   back and ~250 us of SQLAlchemy statement work; it is now a point read on the event
   loop's own read-only SQLite connection (1.3 ms -> 0.40 ms per refresh in process;
-  docs/architecture.md says why that is safe). uvicorn's access line cost ~65 us of
+  docs/decisions.md says why that is safe). uvicorn's access line cost ~65 us of
   the 0.57 ms left; Threshold's own (which also leaves out query strings) costs ~40 us
   in the server, and the table shows the refresh without it. Matching the refresh route
   first saved ~7 us. We stopped there: the remaining steps each cost 5 to 20 us, and the
