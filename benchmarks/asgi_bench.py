@@ -1,4 +1,4 @@
-"""Target 2, ASGI half: Starlette and FastAPI under uvicorn, with and without Threshold.
+"""Middleware overhead, ASGI: Starlette and FastAPI under uvicorn, with and without Threshold.
 
 As for WSGI (:mod:`benchmarks.wsgi_bench`), the unprotected and the protected app run at
 once and take turns under the load generator; the ratio is the median of the rounds'

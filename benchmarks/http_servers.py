@@ -1,4 +1,5 @@
-"""Targets 2 and 3: middleware overhead under uvicorn, token minting, sign-in."""
+"""The server part: token minting and sign-in on ``threshold serve``; and the helpers
+that start server processes for the other parts."""
 
 from __future__ import annotations
 

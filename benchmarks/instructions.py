@@ -1,4 +1,4 @@
-"""Target 2, counted rather than timed: CPU instructions per request, in process.
+"""ASGI middleware overhead, counted rather than timed: CPU instructions per request.
 
 Requests per second move with whatever else the machine does; instructions do not.
 Each app of :mod:`benchmarks.apps` (Starlette's "hello", alone, behind

@@ -1,4 +1,4 @@
-"""The peer for target 5: ``python -m benchmarks.peer_app PORT DATABASE``.
+"""The fastapi-users peer of benchmarks/peer.py: ``python -m benchmarks.peer_app PORT DATABASE``.
 
 A minimal fastapi-users app set up the way its documentation sets one up: users in
 SQLite through SQLAlchemy and aiosqlite, a bearer transport with the JWT strategy

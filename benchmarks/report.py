@@ -18,7 +18,7 @@ measured one at a time on an otherwise idle machine.
 
 
 def ok(good: bool) -> str:
-    """The verdict cell of a target row."""
+    """The verdict cell of a row measured against a goal."""
     return "met" if good else "**not met**"
 
 
@@ -32,7 +32,7 @@ def _measured(part: dict[str, Any]) -> str:
 
 
 def _verify(v: dict[str, Any]) -> str:
-    return f"""## 1. Token verification (target: fresh <= 1.5x one raw RS256 verify; repeat < 2 us)
+    return f"""## 1. Token verification (goal: a fresh token <= 1.5x one raw RS256 verify; a repeat < 2 us)
 
 | what | median per call | vs raw RS256 verify |
 |---|---|---|
@@ -57,7 +57,7 @@ def _middleware(m: dict[str, Any]) -> str:
                 f"{r['protected_cpu_us']:.1f} us | {r['overhead_us']:.1f} us |"
             )
     table = "\n".join(rows)
-    return f"""## 2a. ASGI middleware (target: protected >= 0.90 of unprotected requests/s)
+    return f"""## 2a. ASGI middleware (goal: protected >= 0.90 of unprotected requests/s)
 
 uvicorn (one worker, separate process) serving a plain-text "hello"; 16 keep-alive
 connections from a load generator in this process; every request carries a valid
@@ -110,7 +110,7 @@ and adds more, so the same instructions weigh less there.
 
 
 def _server(s: dict[str, Any]) -> str:
-    return f"""## 3. Server (targets: minting >= 0.6 of raw RS256 signing; sign-in >= 0.85 of raw argon2id)
+    return f"""## 3. Server (goals: minting >= 0.6 of raw RS256 signing; sign-in >= 0.85 of raw argon2id)
 
 `threshold serve` (one worker, SQLite file, access log on as by default); refreshes over
 8 connections, sign-ins over 4. "Server CPU" is the server process's CPU time (all its
@@ -190,106 +190,105 @@ NOTES = """## Where we stand
 Written by hand after the measurements above (2026-12-03); rerun a part before
 comparing, as these machines are noisy.
 
-- **Verification, fresh token (target 1): 1.46x, met, narrowly.** Raw and fresh batches
-  now take turns and the ratio is the median of the pairs, because the raw RSA check alone
-  moved between 17 and 24 us from one minute to the next. What remains beside the RSA
-  check is about 9 us: the claims' JSON (about 2.2 us through JSON's C scanner, called
+- **Verification, fresh token: 1.46x, so the 1.5x goal is met, narrowly.** Raw and fresh
+  batches take turns and the ratio is the median of the pairs, because the raw RSA check
+  alone moved between 17 and 24 us from one minute to the next. What remains beside the
+  RSA check is about 9 us: the claims' JSON (about 2.2 us through JSON's C scanner, called
   directly), two base64 decodes (about 0.8 us each, through `binascii` directly), the
   shape, azp and time checks (under 1 us together) and the verified-token cache. Repeat of
   a verified token: 0.2 us (met). PyJWT costs 3.3x the raw check, the official Clerk SDK
   5.1x.
-- **ASGI middleware (target 2): met in three of four cases; Starlette on uvicorn's C
+- **ASGI middleware: the 0.90 goal is met in three of four cases; Starlette on uvicorn's C
   stack is at 0.85.** Starlette keeps 0.92 of its requests/s on `h11` + `asyncio` (a bare
-  `pip install uvicorn`); FastAPI 0.95 there and 0.93 on `httptools` + `uvloop`. Starlette's
-  "hello" on the C stack costs the server only about 32 us, and the middleware 6 us of
-  CPU per request (from 10 to 15 us before the shortcut below), so 0.85. The floor column
-  shows the limit: a middleware that only binds a context variable and wraps `send` keeps
-  0.97 there, which leaves any auth middleware about 1.9 us per request for reading the
-  credential headers, finding the token and building its per-request state; Threshold
+  `pip install uvicorn`); FastAPI 0.95 there and 0.93 on `httptools` + `uvloop`.
+  Starlette's "hello" on the C stack costs the server only about 32 us, and the middleware
+  6 us of CPU per request (from 10 to 15 us before the shortcut below), so 0.85. The floor
+  column shows the limit: a middleware that only binds a context variable and wraps `send`
+  keeps 0.97 there, which leaves any auth middleware about 1.9 us per request for reading
+  the credential headers, finding the token and building its per-request state; Threshold
   spends about 4 us on those. Profiled, no single step dominates (the header scan, the
-  lookup of an 800-byte token, the state object and the copy of the scope its lazy
-  request view reads are each under a microsecond), so we have not found a way to meet
-  0.90 there that keeps the rules' safety (case-insensitive header names, the expiry
-  check on every cached answer). Counted in instructions (2c), which the machine's noise
-  does not move: Starlette's "hello" runs ~89k per request, `Floor` adds ~6k and
-  Threshold ~26k, so the middleware does about four times the floor's work; in the
-  server a Python instruction also costs more than in a tight loop (the loop's cache is
-  warm), which is why 2a's 6 us are more than the same work takes in a loop. A variant
-  that inlined the lookup, keyed it by the token's last bytes instead of hashing all of
-  it, and built a lighter state came closer but not to 0.90, and read much worse; it
-  was not kept. How far it would have to go: 2a's 0.85 at 2c's +26k puts the rest of a
-  request at about 148k instructions' worth, so 0.90 leaves the middleware about 16k, of
-  which the floor takes 6k. Two more routes were counted with 2c's method and dropped:
-  compiling `threshold.asgi`, `threshold.sdk.context` and `threshold.sdk.authenticate`
-  with mypyc raised the count instead of lowering it (its coroutines and closures cost
-  more where they meet the interpreter than the compiled bodies save), and finding the
-  two headers through a `dict` built from all of them in C was slower than the Python
-  loop, with 3 headers and with a browser's 13. We leave this case at 0.85: 0.90 there
-  needs the fast path in hand-written C or Rust, which gives up the readable fast path
-  the target also asks for.
-  What changed: the middlewares now settle a request whose token was verified a moment ago
-  (or that has no credential) from the raw `Authorization` and `Cookie` values, remembered
-  per value until the token expires, and build the SDK's request view only when something
-  asks for it; a Hypothesis test holds this shortcut to the full rules.
-- **WSGI middleware (target 2): met, Flask 1.00 and Django 0.92.** In process the
+  lookup of an 800-byte token, the state object and the copy of the scope its lazy request
+  view reads are each under a microsecond), so we have not found a way to meet 0.90 there
+  that keeps the rules' safety (case-insensitive header names, the expiry check on every
+  cached answer). Counted in instructions (2c), which the machine's noise does not move:
+  Starlette's "hello" runs ~89k per request, `Floor` adds ~6k and Threshold ~26k, so the
+  middleware does about four times the floor's work; in the server a Python instruction
+  also costs more than in a tight loop (the loop's cache is warm), which is why 2a's 6 us
+  are more than the same work takes in a loop. A variant that inlined the lookup, keyed it
+  by the token's last bytes instead of hashing all of it, and built a lighter state came
+  closer but not to 0.90, and read much worse; it was not kept. How far it would have to
+  go: 2a's 0.85 at 2c's +26k puts the rest of a request at about 148k instructions' worth,
+  so 0.90 leaves the middleware about 16k, of which the floor takes 6k. Two more routes
+  were counted with 2c's method and dropped: compiling `threshold.asgi`,
+  `threshold.sdk.context` and `threshold.sdk.authenticate` with mypyc raised the count
+  instead of lowering it (its coroutines and closures cost more where they meet the
+  interpreter than the compiled bodies save), and finding the two headers through a `dict`
+  built from all of them in C was slower than the Python loop, with 3 headers and with a
+  browser's 13. This case stays at 0.85: 0.90 there needs the fast path in hand-written C
+  or Rust, and the SDK keeps its fast path in Python that a reviewer can read, since the
+  rules' safety rests on it.
+  How the middlewares get this far: they settle a request whose token was verified a
+  moment ago (or that has no credential) from the raw `Authorization` and `Cookie` values,
+  remembered per value until the token expires, and build the SDK's request view only when
+  something asks for it; a Hypothesis test holds this shortcut to the full rules.
+- **WSGI middleware: the 0.90 goal is met, Flask 1.00 and Django 0.92.** In process the
   middleware now costs 3 us of a 48 us Flask request and 9 us of a 50 us Django one. The
   largest single fix was not speed but garbage: the `Auth` object built for a request
   pointed back at the request's state, a reference cycle that only the garbage collector
   freed; Django's middleware builds `request.auth` on every request, so every Django
   request left one (the server paid for it in collections, which is why gunicorn showed
   about 60 us where the in-process cost was 17 us).
-- **Token minting (target 3): 0.49 to 0.56 of raw RS256 signing as shipped, 0.53 to 0.59
-  without the access log; not met.** The table is the afternoon's run, when the machine
-  ran slower (raw signing 2,975/s, argon2id 42/s) than in the morning's three runs
-  (about 3,350/s and 49/s), where the same code reached 0.53 to 0.56 (0.58 to 0.59
-  quiet); the figures that follow are the morning's. Raw signing is 0.30 ms here
-  (about 3,350/s), so 0.6 leaves 0.2 ms per refresh for everything else. A refresh
-  cost the server 1.6 ms of CPU at the start of this round and costs 0.54 to 0.56 ms
-  now (0.51 ms with `--no-access-log`): about 0.30 signing, 0.04 the access line, and
-  the rest spread over uvicorn and the kernel (about 0.07; Starlette's "hello" costs
-  0.03 in all), the middleware and routing, reading the cookie, the point read and
-  building the claims and the response (each 0.005 to 0.02). What changed, measured in process with the server's app: the
-  refresh's SELECT took ~5 us but cost ~85 us of CPU to hand to aiosqlite's thread and
-  back and ~250 us of SQLAlchemy statement work; it is now a point read on the event
-  loop's own read-only SQLite connection (1.3 ms -> 0.40 ms per refresh in process;
-  docs/architecture.md says why that is safe). uvicorn's access line cost ~65 us of
-  the 0.57 ms left; Threshold's own (which also leaves out query strings) costs ~40 us
-  in the server, and the table shows the refresh without it. Matching the refresh route
-  first saved ~7 us. We stopped there: the remaining steps each cost 5 to 20 us, and the
-  one that would close the gap, not writing an access line by default, is a product
-  decision we did not take for a benchmark (gunicorn logs nothing by default, uvicorn
-  logs every request; `threshold serve` keeps uvicorn's habit).
-  On PostgreSQL (the row below them) a refresh costs the server about 1.07 ms of CPU,
-  0.28 of raw signing with the database server sharing the two cores. Two round trips
-  per refresh went away there this round: the single read now runs in autocommit, and
-  pooled connections are checked with one simple-protocol `SELECT 1` instead of
-  SQLAlchemy's pre-ping (BEGIN, ping, ROLLBACK); in process a refresh went from 1.7 to
-  1.1 ms. Since then the read itself no longer goes through SQLAlchemy's statement
-  machinery: asyncpg runs it on the pooled connection (`Database.point_read`; the
-  engine reads when that fails). The afternoon's slower run shows 0.31 of signing at
-  1.07 ms against the morning's 0.28 at 1.07 ms. Now the read also skips the pool's
-  liveness round trip (a dead connection fails the read, which then goes through the
-  engine; tested), which the table does not show yet. What remains is the pool's
-  checkout, the flow's own work and asyncpg's.
-- **Sign-in (target 3): met, 0.92, 1.04 and 0.99 of raw argon2id in the last three runs** (0.81
-  to 0.94 earlier the same day; the server verifies on a worker thread, so on two cores
-  its rate can pass the one-thread reference). From 0.70 at the start of the issue: one
-  hand-off per statement, fewer statements (28 in five transactions, was 34 in six), and
-  now statements built once with bind parameters, since SQLAlchemy computes a new
+- **Token minting: 0.49 to 0.56 of raw RS256 signing as shipped, 0.53 to 0.59 without the
+  access log; the 0.6 goal is not met.** The table is the afternoon's run, when the
+  machine ran slower (raw signing 2,975/s, argon2id 42/s) than in the morning's three runs
+  (about 3,350/s and 49/s), where the same code reached 0.53 to 0.56 (0.58 to 0.59 quiet);
+  the figures that follow are the morning's. Raw signing is 0.30 ms here (about 3,350/s),
+  so 0.6 leaves 0.2 ms per refresh for everything else. A refresh cost the server 1.6 ms
+  of CPU before the changes below and costs 0.54 to 0.56 ms now (0.51 ms with
+  `--no-access-log`): about 0.30 signing, 0.04 the access line, and the rest spread over
+  uvicorn and the kernel (about 0.07; Starlette's "hello" costs 0.03 in all), the
+  middleware and routing, reading the cookie, the point read and building the claims and
+  the response (each 0.005 to 0.02). What changed, measured in process with the server's
+  app: the refresh's SELECT took ~5 us but cost ~85 us of CPU to hand to aiosqlite's
+  thread and back and ~250 us of SQLAlchemy statement work; it is now a point read on the
+  event loop's own read-only SQLite connection (1.3 ms -> 0.40 ms per refresh in process;
+  docs/decisions.md says why that is safe). uvicorn's access line cost ~65 us of the 0.57
+  ms left; Threshold's own (which also leaves out query strings) costs ~40 us in the
+  server, and the table shows the refresh without it. Matching the refresh route first
+  saved ~7 us. The remaining steps each cost 5 to 20 us, and the one that would close the
+  gap, writing no access line by default, would change the product for a benchmark's sake
+  (gunicorn logs nothing by default, uvicorn logs every request; `threshold serve` keeps
+  uvicorn's habit).
+  On PostgreSQL (the row below them) a refresh costs the server about 1.07 ms of CPU, 0.28
+  of raw signing with the database server sharing the two cores. Two round trips per
+  refresh are gone there: the single read runs in autocommit, and pooled connections are
+  checked with one simple-protocol `SELECT 1` instead of SQLAlchemy's pre-ping (BEGIN,
+  ping, ROLLBACK); in process a refresh went from 1.7 to 1.1 ms. The read itself then
+  stopped going through SQLAlchemy's statement machinery: asyncpg runs it on the pooled
+  connection (`Database.point_read`; the engine reads when that fails). The afternoon's
+  slower run shows 0.31 of signing at 1.07 ms against the morning's 0.28 at 1.07 ms. Now
+  the read also skips the pool's liveness round trip (a dead connection fails the read,
+  which then goes through the engine; tested), which the table does not show yet. What
+  remains is the pool's checkout, the flow's own work and asyncpg's.
+- **Sign-in: the 0.85 goal is met, 0.92, 1.04 and 0.99 of raw argon2id in the last three
+  runs** (0.81 to 0.94 earlier the same day; the server verifies on a worker thread, so on
+  two cores its rate can pass the one-thread reference). Up from 0.70 through three
+  changes: one hand-off per statement, fewer statements (28 in five transactions, was 34
+  in six), and statements built once with bind parameters, since SQLAlchemy computes a new
   statement object's cache key again on every call (~120 us each here): a sign-in's work
-  outside argon2 went from about 14 ms to 10 ms of CPU in process. The server spends
-  about 35 to 39 ms of CPU per sign-in, of which argon2 is about 20.
-- **Backend API at 1M users (target 4): get flat, search on an index.** get at 1M is
-  0.93x (SQLite) and 0.95x (PostgreSQL) of the 10k figure; search grows 2.4x and 1.9x over
-  100 times the users, where a scan grows about 100x (a `LIKE` scan at 1M took about
-  280 ms on SQLite). The plans name the FTS5 table and the trigram GIN index. Remeasured
-  on this machine after this round's statement work: get 4.6 -> 3.2 ms on SQLite and
-  7.0 -> 3.5 ms on PostgreSQL at 10k users (the earlier figures were from an AMD
+  outside argon2 went from about 14 ms to 10 ms of CPU in process. The server spends about
+  35 to 39 ms of CPU per sign-in, of which argon2 is about 20.
+- **Backend API at 1M users: get flat, search on an index, as section 4 requires.** get at
+  1M is 0.93x (SQLite) and 0.95x (PostgreSQL) of the 10k figure; search grows 2.4x and
+  1.9x over 100 times the users, where a scan grows about 100x (a `LIKE` scan at 1M took
+  about 280 ms on SQLite). The plans name the FTS5 table and the trigram GIN index.
+  Remeasured on this machine after statements were built once: get 4.6 -> 3.2 ms on SQLite
+  and 7.0 -> 3.5 ms on PostgreSQL at 10k users (the earlier figures were from an AMD
   machine, so part of that is the machine).
-- **fastapi-users side by side (target 5).** Its default argon2 (m=64 MiB, t=3, p=4) is
-  5x slower than ours, so sign-ins are compared against each side's own raw hash rate:
-  it keeps 0.93 of its rate, we keep 1.06 (was 0.96 before this round's statement work;
-  we also create a Client and a session and mint a token, it writes nothing). Its
-  authenticated route reads the user from the database on every request: we serve 16x
-  its requests per second there (17x in an earlier run).
+- **fastapi-users side by side.** Its default argon2 (m=64 MiB, t=3, p=4) is 5x slower
+  than ours, so sign-ins are compared against each side's own raw hash rate: it keeps 0.93
+  of its rate, we keep 1.06 (0.96 before statements were built once; we also create a
+  Client and a session and mint a token, it writes nothing). Its authenticated route reads
+  the user from the database on every request: we serve 16x its requests per second there
+  (17x in an earlier run).
 """

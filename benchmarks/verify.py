@@ -1,4 +1,4 @@
-"""Target 1: verify_token against one raw cryptography RS256 verify of the same token."""
+"""Token verification: verify_token against one raw cryptography RS256 verify of a token."""
 
 from __future__ import annotations
 

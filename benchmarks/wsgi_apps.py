@@ -33,8 +33,7 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 THREADS = 1
 """gunicorn's default. Idle keep-alive connections wait in the worker's poller, not in a
 thread, so one thread serves all 16 connections; more threads only add GIL hand-offs,
-which make every request slower and so hide the middleware's share (4 threads: about a
-third fewer requests/s on two cores)."""
+which make every request slower and so hide the middleware's share."""
 
 
 def _config() -> Any:

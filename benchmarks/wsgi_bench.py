@@ -1,4 +1,4 @@
-"""Target 2, WSGI half: Flask and Django under gunicorn, with and without Threshold.
+"""Middleware overhead, WSGI: Flask and Django under gunicorn, with and without Threshold.
 
 Each app runs twice at once, unprotected and protected, and the two take turns under the
 load generator in short rounds (:func:`paired_rps`), so a change in the machine's load
@@ -192,7 +192,7 @@ def markdown_wsgi(results: dict[str, float]) -> str:
             f"({_verdict(r['estimated_ratio'] >= TARGET)}) |"
         )
     costs = "\n".join(cost_rows)
-    return f"""## 2b. WSGI middleware (target: protected >= {TARGET:.2f} of unprotected requests/s)
+    return f"""## 2b. WSGI middleware (goal: protected >= {TARGET:.2f} of unprotected requests/s)
 
 gunicorn (one `gthread` worker with gunicorn's default of one thread, separate process,
 HTTP/1.1 keep-alive) serving a plain-text endpoint; 16 keep-alive connections from a

@@ -1,4 +1,5 @@
-"""Issue 3's scenario in real Chromium: the FastAPI demo app beside a real Threshold server.
+"""The demo's scenario (examples/README.md) in real Chromium: the FastAPI demo app beside a
+real Threshold server.
 
 Signed out, "Add to Cart" shows the action's error; sign up on the hosted page; both
 actions succeed and log the right user; with a 3-second token lifetime, wait past it

@@ -83,8 +83,8 @@ def _password_sign_in(base: str) -> tuple[int, str]:
 def test_300_concurrent_wrong_passwords_get_no_more_checks_than_the_threshold(
     tmp_path: Path, mailbox: Mailbox, database_url: str | None
 ) -> None:
-    """Checklist 13: parallel guesses cannot outrun the lockout, and the lock survives a
-    restart."""
+    """Checklist item 13 of docs/security.md: parallel guesses cannot outrun the lockout,
+    and the lock survives a restart."""
     url = database_url or f"sqlite+aiosqlite:///{tmp_path / 'threshold.db'}"
     limits = {"ip_attempts_per_minute": 100_000, "identifier_attempts_per_minute": 100_000}
     with run_live_server(

@@ -1,4 +1,5 @@
-"""Security events: complete records, escaped user text, no secrets (checklist 60-62)."""
+"""Security events: complete records, escaped user text, no secrets (checklist items 60 to 62
+in docs/security.md)."""
 
 from __future__ import annotations
 

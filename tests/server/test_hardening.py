@@ -1,5 +1,5 @@
-"""Checklist items: code expiry, trusted proxies, mail never built from Host, production
-secrets and TLS, HSTS, no debug surface."""
+"""Items of the checklist in docs/security.md: code expiry, trusted proxies, mail never
+built from Host, production secrets and TLS, HSTS, no debug surface."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Outbound SMTP checks the server's certificate (security checklist item 66).
+"""Outbound SMTP checks the server's certificate (docs/security.md, checklist item 66).
 
 A real aiosmtpd server offers STARTTLS or implicit TLS with a self-signed certificate
 made here. Threshold, configured as an operator would (``THRESHOLD_SMTP_TLS``), refuses

@@ -1,5 +1,5 @@
-"""Checklist item 70: hash-pinned lock files, pip-audit in CI, and a known-vulnerable pin
-failing the build.
+"""Checklist item 70 in docs/security.md: hash-pinned lock files, pip-audit in CI, and a
+known-vulnerable pin failing the build.
 
 The tests in `make test` run the real pip-audit through ``tools/audit.py`` (what `make audit`
 runs) against a stand-in for the OSV query API on 127.0.0.1 that knows one published

@@ -170,8 +170,8 @@ _ENV_KEYS_RAW = tuple(os.fsencode(k) for k in _ENV_KEYS)
 def _env_snapshot() -> tuple[object, ...]:
     """The SDK's variables as they are now, cheaply: this runs on every verify_token().
 
-    ``os.environ.get`` decodes on each call (about 1 us per name); CPython keeps the raw
-    mapping in ``os.environ._data``, read directly when present.
+    ``os.environ.get`` encodes the name and decodes the value on each call; CPython
+    keeps the raw mapping in ``os.environ._data``, read directly when present.
     """
     raw = getattr(os.environ, "_data", None)
     if isinstance(raw, dict):

@@ -322,7 +322,11 @@ async def end_all_sessions(request: Request) -> Response:
 
 
 async def handshake(request: Request) -> Response:
-    """``GET /v1/client/handshake``: bounce back to the app with its cookies (COMPAT §2)."""
+    """``GET /v1/client/handshake``: Clerk's handshake. Reads this browser's ``__client``
+    cookie and redirects to ``redirect_url`` with the app's cookies as Set-Cookie
+    directives: behind a nonce that the app's backend trades for them (``format=nonce``),
+    or inside a signed JWT (``format=token``, the default). docs/sdk.md has the SDK's side.
+    """
     ctx: ServerContext = request.app.state.ctx
     redirect_url = safe_redirect(request.query_params.get("redirect_url"), ctx.settings)
     if redirect_url is None or redirect_url.startswith("/"):

@@ -9,9 +9,9 @@ with ``--workers``): uvicorn's own messages as uvicorn writes them, security eve
 The access line is Threshold's, not uvicorn's, for two reasons. It leaves out the
 query string, where sign-in tickets, handshake tokens and redirect URLs travel, so
 that no access log holds a credential (uvicorn's prints the whole request line). And
-it costs less: on a token refresh, the busiest request, uvicorn's line (which copies
-and formats each record through several layers) took ~65 us of a ~570 us request on
-a 2-core machine, this one ~40 us (docs/benchmarks.md measures a refresh without it).
+it costs less: uvicorn's line copies and formats each record through several layers, a
+cost paid on every token refresh, the busiest request (section 3 of docs/benchmarks.md
+measures a refresh with and without the access line).
 """
 
 from __future__ import annotations

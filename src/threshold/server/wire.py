@@ -1,7 +1,8 @@
 """Clerk-shaped JSON for users, email addresses, sessions, clients, sign-ins and sign-ups.
 
-Every key the official SDKs' models require is present (COMPAT section 4); times are
-milliseconds.
+Every key that the official SDKs' models declare as required is present (the Python
+SDK's models refuse an object without one; tests/conformance runs both SDKs against the
+server); times are milliseconds.
 """
 
 from __future__ import annotations

@@ -183,11 +183,11 @@ class Database:
 
     async def _driver_read(self, read: PointRead, params: Mapping[str, Any]) -> Row | None:
         """asyncpg runs the compiled statement on a pooled connection (it prepares it
-        once per connection and keeps it), without SQLAlchemy's per-statement work,
-        about half of the read's CPU this way (docs/architecture.md). No
-        transaction is opened, so the statement is its own snapshot. An error
-        invalidates the connection (it may be broken, or its prepared statements gone,
-        as a pooler in transaction mode does) and raises :class:`_DriverReadError`.
+        once per connection and keeps it), without SQLAlchemy's per-statement work
+        (docs/decisions.md, "point reads on PostgreSQL"). No transaction is opened, so
+        the statement is its own snapshot. An error invalidates the connection (it may
+        be broken, or its prepared statements gone, as a pooler in transaction mode
+        does) and raises :class:`_DriverReadError`.
         That is why the pool's liveness check is skipped here: a dead connection fails
         the read itself and the engine reads instead, one round trip saved per read."""
         form = read.compiled(self.engine.dialect)

@@ -2,9 +2,9 @@
 without leaving the event loop's thread.
 
 Every statement through aiosqlite is a hand-off to the connection's worker thread and
-back. On a 2-core machine that round trip costs ~85 us of CPU, and SQLAlchemy's
-per-statement work (building, cache key, execution context, result) another ~250 us,
-while the SQL of the token refresh itself takes ~5 us. For the few reads on the hottest
+back. That round trip, and SQLAlchemy's per-statement work (building, cache key,
+execution context, result), each cost far more CPU than the SQL of the token refresh
+itself (docs/decisions.md, "point reads"). For the few reads on the hottest
 paths, :class:`PointRead` compiles the statement once and runs it on a plain ``sqlite3``
 connection owned by the calling thread: no thread hop, no per-call SQLAlchemy work.
 

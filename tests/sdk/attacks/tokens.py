@@ -1,5 +1,5 @@
-"""The token attacks (issue 6): forged, stale, foreign and malformed tokens, each with
-the reason the SDK must give when it refuses it.
+"""The token attacks: forged, stale, foreign and malformed tokens, each with the reason
+the SDK must give when it refuses it.
 
 The tokens are built for real (RSA signatures, HMAC keyed with the public PEM, a second
 fake instance with its own key and issuer). ``Forge`` builds them against the instance

@@ -1,5 +1,6 @@
-"""The async Backend API client. ``_sync.py`` is generated from this file (see
-tests/sdk/test_client_in_step.py): edit here, then regenerate.
+"""The async Backend API client. ``_sync.py`` is generated from this file by
+tests/sdk/unasync.py, and tests/sdk/test_client.py fails when the two differ: edit here,
+then run ``python tests/sdk/unasync.py && ruff format src/threshold/sdk/client``.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Handlers build plain dicts (``server.wire``, ``serialize``) and return them as-is; these
 models only describe them, so the fuzz tests can check every answer against its schema.
-Field sets follow what the official SDKs require (COMPAT section 4); times are ms.
+Field sets are those the official SDKs' models require (see ``server.wire``); times are ms.
 """
 
 from __future__ import annotations

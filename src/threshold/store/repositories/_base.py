@@ -23,8 +23,8 @@ column has, since SQLAlchemy reserves column names for the SET and VALUES clause
 class _ByKey:
     """One table's statements by primary key, built once: SQLAlchemy then finds their
     compiled form from the statement itself, where a statement built anew for every
-    call costs ~120 us more to execute on a 2-core machine (its cache key is computed
-    again each time). UPDATE and INSERT take their columns from the parameters."""
+    call has its cache key computed again on each execution (docs/decisions.md,
+    "statements"). UPDATE and INSERT take their columns from the parameters."""
 
     select: sa.Select[Any]
     select_for_update: sa.Select[Any]
