@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from threshold.core.errors import SignedOutError
 from threshold.server.wire import public_user_data, session_json, user_json
 from threshold.services.auth.codes import CODE_TTL_SECONDS
 from threshold.services.auth.sign_in import as_seen as sign_in_as_seen
 from threshold.services.auth.sign_up import as_seen as sign_up_as_seen
 from threshold.services.runtime.context import ServerContext
+from threshold.services.runtime.transaction import Tx
 from threshold.services.sessions.tokens import mint_for_session
 from threshold.store.repositories import (
     EmailRepository,
@@ -120,15 +119,15 @@ def sign_in_json(row: Row | None, fake_email_id: str | None = None) -> Json | No
 
 async def session_fapi_json(
     ctx: ServerContext,
-    conn: AsyncConnection,
+    tx: Tx,
     session: Row,
     *,
     origin: str | None,
     with_token: bool = True,
 ) -> Json:
     """A FAPI session: the Backend shape plus ``user``, ``public_user_data`` and a token."""
-    user = await UserRepository(conn).get(session["user_id"])
-    emails = await EmailRepository(conn).for_user(session["user_id"]) if user else []
+    user = await UserRepository(tx.conn).get(session["user_id"])
+    emails = await EmailRepository(tx.conn).for_user(session["user_id"]) if user else []
     data = session_json(session)
     if user is not None:
         data["user"] = user_json(
@@ -138,7 +137,7 @@ async def session_fapi_json(
     token = None
     if with_token and session["status"] == "active":
         try:
-            jwt = await mint_for_session(ctx, conn, session, user, origin=origin)
+            jwt = await mint_for_session(ctx, tx, session, user, origin=origin)
             token = {"object": "token", "jwt": jwt}
         except SignedOutError:
             token = None
@@ -151,24 +150,24 @@ async def session_fapi_json(
 
 
 async def client_json(
-    ctx: ServerContext, conn: AsyncConnection, client: Row | None, *, origin: str | None
+    ctx: ServerContext, tx: Tx, client: Row | None, *, origin: str | None
 ) -> Json | None:
     """The FAPI Client: live sessions, the sign-in/up in progress, cookie expiry."""
     if client is None:
         return None
-    sessions = await SessionRepository(conn).for_client(client["id"])
+    sessions = await SessionRepository(tx.conn).for_client(client["id"])
     sign_in = (
-        await SignInRepository(conn).get(client["sign_in_id"]) if client["sign_in_id"] else None
+        await SignInRepository(tx.conn).get(client["sign_in_id"]) if client["sign_in_id"] else None
     )
     sign_up = (
-        await SignUpRepository(conn).get(client["sign_up_id"]) if client["sign_up_id"] else None
+        await SignUpRepository(tx.conn).get(client["sign_up_id"]) if client["sign_up_id"] else None
     )
     active = client["last_active_session_id"]
     return {
         "object": "client",
         "id": client["id"],
         "sessions": [
-            await session_fapi_json(ctx, conn, s, origin=origin, with_token=s["id"] == active)
+            await session_fapi_json(ctx, tx, s, origin=origin, with_token=s["id"] == active)
             for s in sessions
         ],
         "sign_in": sign_in_json(sign_in and sign_in_as_seen(sign_in, ctx.now_ms())),

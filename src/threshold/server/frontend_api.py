@@ -10,7 +10,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -29,7 +28,7 @@ from threshold.server.http import (
 from threshold.services.auth import sign_in, sign_up
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.request import ClientState
-from threshold.services.runtime.transaction import keeping_refusals, run_transaction
+from threshold.services.runtime.transaction import Tx, keeping_refusals, run_transaction
 from threshold.services.sessions import clients, liveness, tokens
 from threshold.services.sessions import sessions as sess
 from threshold.services.sessions.handshake import build_directives, create_nonce
@@ -63,13 +62,13 @@ class FapiCall:
     async def params(self) -> dict[str, Any]:
         return await read_params(self.request)
 
-    async def answer(self, build: Callable[[AsyncConnection], Awaitable[Json | None]]) -> Response:
+    async def answer(self, build: Callable[[Tx], Awaitable[Json | None]]) -> Response:
         """``{response, client}`` plus the cookies that keep the browser in step."""
         ctx = self.ctx
         origin = self.state.origin
 
-        async def work(conn: AsyncConnection) -> tuple[Json | None, Json | None]:
-            return await build(conn), await client_json(ctx, conn, self.state.client, origin=origin)
+        async def work(tx: Tx) -> tuple[Json | None, Json | None]:
+            return await build(tx), await client_json(ctx, tx, self.state.client, origin=origin)
 
         response_obj, client_obj = await run_transaction(ctx, work, state=self.state)
         return self.finish({"response": response_obj, "client": client_obj}, client_obj)
@@ -77,8 +76,8 @@ class FapiCall:
     async def answer_client(self) -> Response:
         """Answer with the Client itself as the ``response``."""
 
-        async def build(conn: AsyncConnection) -> Json | None:
-            return await client_json(self.ctx, conn, self.state.client, origin=self.state.origin)
+        async def build(tx: Tx) -> Json | None:
+            return await client_json(self.ctx, tx, self.state.client, origin=self.state.origin)
 
         return await self.answer(build)
 
@@ -174,8 +173,8 @@ async def get_client(request: Request) -> Response:
 async def create_client(request: Request) -> Response:
     call = FapiCall(request)
 
-    async def work(conn: AsyncConnection) -> None:
-        await clients.ensure_client(call.ctx, conn, call.state)
+    async def work(tx: Tx) -> None:
+        await clients.ensure_client(call.ctx, tx, call.state)
 
     await run_transaction(call.ctx, work, state=call.state)
     return await call.answer_client()
@@ -184,10 +183,10 @@ async def create_client(request: Request) -> Response:
 async def delete_client(request: Request) -> Response:
     call = FapiCall(request)
 
-    async def work(conn: AsyncConnection) -> None:
-        await sess.end_client_sessions(call.ctx, conn, call.state)
+    async def work(tx: Tx) -> None:
+        await sess.end_client_sessions(call.ctx, tx, call.state)
         if call.state.client is not None:
-            await ClientRepository(conn).update(call.state.client["id"], ended=True)
+            await ClientRepository(tx.conn).update(call.state.client["id"], ended=True)
 
     await run_transaction(call.ctx, work, state=call.state)
     response = call.finish({"response": None, "client": None}, None)
@@ -198,7 +197,7 @@ async def delete_client(request: Request) -> Response:
 async def create_sign_in(request: Request) -> Response:
     call = FapiCall(request)
     row = await sign_in.create_sign_in(call.ctx, call.state, await call.params())
-    return await call.answer(lambda conn: _sign_in(call, row))
+    return await call.answer(lambda tx: _sign_in(call, row))
 
 
 async def _sign_in(call: FapiCall, row: Json) -> Json | None:
@@ -209,7 +208,7 @@ async def _sign_in(call: FapiCall, row: Json) -> Json | None:
 async def get_sign_in(request: Request) -> Response:
     call = FapiCall(request)
     row = await sign_in.get_sign_in(call.ctx, call.state, _path(request, "id"))
-    return await call.answer(lambda conn: _sign_in(call, row))
+    return await call.answer(lambda tx: _sign_in(call, row))
 
 
 async def sign_in_step(request: Request) -> Response:
@@ -224,14 +223,14 @@ async def sign_in_step(request: Request) -> Response:
         row = await sign_in.reset_password(call.ctx, call.state, sid, params.get("password"))
     else:
         raise ValidationError("Unknown sign-in action.", code="resource_not_found")
-    return await call.answer(lambda conn: _sign_in(call, row))
+    return await call.answer(lambda tx: _sign_in(call, row))
 
 
 async def create_sign_up(request: Request) -> Response:
     call = FapiCall(request)
     row = await sign_up.create_sign_up(call.ctx, call.state, await call.params())
 
-    async def build(conn: AsyncConnection) -> Json | None:
+    async def build(tx: Tx) -> Json | None:
         return sign_up_json(row)
 
     return await call.answer(build)
@@ -253,7 +252,7 @@ async def sign_up_step(request: Request) -> Response:
     else:
         raise ValidationError("Unknown sign-up action.", code="resource_not_found")
 
-    async def build(conn: AsyncConnection) -> Json | None:
+    async def build(tx: Tx) -> Json | None:
         return sign_up_json(row)
 
     return await call.answer(build)
@@ -270,23 +269,23 @@ async def session_action(request: Request) -> Response:
     if action == "tokens":
         return await _refresh_token(call, sid)
 
-    async def work(conn: AsyncConnection) -> Json:
+    async def work(tx: Tx) -> Json:
         if call.state.client is None:
             raise SignedOutError()
         client_id = call.state.client["id"]
         if action == "touch":
-            session = await sess.touch_session(ctx, conn, call.state, sid)
+            session = await sess.touch_session(ctx, tx, call.state, sid)
         else:
             status = "ended" if action == "end" else "removed"
-            session = await sess.set_session_status(ctx, conn, sid, status, client_id=client_id)
+            session = await sess.set_session_status(ctx, tx, sid, status, client_id=client_id)
         return dict(session)
 
     result = await run_transaction(ctx, work, state=call.state)
 
-    async def build(conn: AsyncConnection) -> Json | None:
-        fresh = await SessionRepository(conn).get(sid)
+    async def build(tx: Tx) -> Json | None:
+        fresh = await SessionRepository(tx.conn).get(sid)
         return await session_fapi_json(
-            ctx, conn, fresh or result, origin=call.state.origin, with_token=False
+            ctx, tx, fresh or result, origin=call.state.origin, with_token=False
         )
 
     return await call.answer(build)
@@ -302,8 +301,8 @@ async def _refresh_token(call: FapiCall, sid: str) -> Response:
         )
     if stale is not None:
 
-        async def touch(conn: AsyncConnection) -> None:
-            await liveness.record_activity(ctx, conn, stale)
+        async def touch(tx: Tx) -> None:
+            await liveness.record_activity(ctx, tx, stale)
 
         await run_transaction(ctx, touch)
     response = JSON({"object": "token", "jwt": jwt})
@@ -314,8 +313,8 @@ async def _refresh_token(call: FapiCall, sid: str) -> Response:
 async def end_all_sessions(request: Request) -> Response:
     call = FapiCall(request)
 
-    async def work(conn: AsyncConnection) -> None:
-        await sess.end_client_sessions(call.ctx, conn, call.state)
+    async def work(tx: Tx) -> None:
+        await sess.end_client_sessions(call.ctx, tx, call.state)
 
     await run_transaction(call.ctx, work, state=call.state)
     return await call.answer_client()
@@ -340,10 +339,10 @@ async def handshake(request: Request) -> Response:
     azp = origin_of(redirect_url)
     secure = redirect_url.startswith("https://")
 
-    async def work(conn: AsyncConnection) -> str:
-        directives = await build_directives(ctx, conn, call.state, azp=azp, secure=secure)
+    async def work(tx: Tx) -> str:
+        directives = await build_directives(ctx, tx, call.state, azp=azp, secure=secure)
         if fmt == "nonce":
-            return "__clerk_handshake_nonce=" + await create_nonce(ctx, conn, directives)
+            return "__clerk_handshake_nonce=" + await create_nonce(ctx, tx, directives)
         now = ctx.now_s()
         payload = {"handshake": directives, "iat": now, "exp": now + 60}
         return "__clerk_handshake=" + ctx.keyring.sign(payload)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -19,7 +18,7 @@ from starlette.routing import Route
 from threshold.core.errors import NotFoundError
 from threshold.server.pages.rendering import TEMPLATES
 from threshold.services.runtime.context import ServerContext
-from threshold.services.runtime.transaction import run_transaction
+from threshold.services.runtime.transaction import Tx, run_transaction
 from threshold.services.sessions.accounts import primary_email
 from threshold.services.users.profile import IMAGE_TYPES
 from threshold.store.repositories import EmailRepository, ImageRepository, UserRepository
@@ -62,8 +61,8 @@ async def image(request: Request) -> Response:
     ctx: ServerContext = request.app.state.ctx
     image_id = str(request.path_params["image_id"])
 
-    async def work(conn: AsyncConnection) -> Row | None:
-        return await ImageRepository(conn).get(image_id) if len(image_id) <= 40 else None
+    async def work(tx: Tx) -> Row | None:
+        return await ImageRepository(tx.conn).get(image_id) if len(image_id) <= 40 else None
 
     row = await run_transaction(ctx, work)
     if row is None:
@@ -86,11 +85,11 @@ async def avatar(request: Request) -> Response:
     ctx: ServerContext = request.app.state.ctx
     user_id = str(request.path_params["user_id"])
 
-    async def work(conn: AsyncConnection) -> tuple[Row | None, str | None]:
-        user = await UserRepository(conn).get(user_id) if len(user_id) <= 40 else None
+    async def work(tx: Tx) -> tuple[Row | None, str | None]:
+        user = await UserRepository(tx.conn).get(user_id) if len(user_id) <= 40 else None
         if user is None:
             return None, None
-        return user, primary_email(user, await EmailRepository(conn).for_user(user_id))
+        return user, primary_email(user, await EmailRepository(tx.conn).for_user(user_id))
 
     user, email = await run_transaction(ctx, work)
     svg = TEMPLATES.get_template("avatar.svg").render(

@@ -15,7 +15,6 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -35,7 +34,7 @@ from threshold.server.pages.rendering import (
 )
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.request import ClientState, load_client
-from threshold.services.runtime.transaction import run_transaction
+from threshold.services.runtime.transaction import Tx, run_transaction
 from threshold.services.sessions.clients import client_uat
 from threshold.services.sessions.tokens import mint_session_token
 
@@ -111,8 +110,8 @@ class Page:
         if token is None:
             return
 
-        async def work(conn: AsyncConnection) -> bool:
-            return await load_client(conn, token) is not None
+        async def work(tx: Tx) -> bool:
+            return await load_client(tx.conn, token) is not None
 
         if not await run_transaction(self.ctx, work):
             self.state.new_token = None
@@ -180,14 +179,14 @@ class Page:
         """Write ``__client`` (if rotated), ``__session`` and ``__client_uat`` for the Client."""
         ctx = self.ctx
 
-        async def work(conn: AsyncConnection) -> tuple[str, int]:
+        async def work(tx: Tx) -> tuple[str, int]:
             client = self.state.client
             if client is None or not client["last_active_session_id"]:
                 return "", 0
             try:
                 jwt = await mint_session_token(
                     ctx,
-                    conn,
+                    tx,
                     client["last_active_session_id"],
                     client_id=client["id"],
                     origin=self.settings.public_url,

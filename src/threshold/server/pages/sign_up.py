@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -17,7 +16,7 @@ from threshold.server.pages.form_input import field_errors, form_status
 from threshold.server.pages.page import Page, page_route
 from threshold.services.auth import sign_up
 from threshold.services.auth.ticket_preview import invitation_email
-from threshold.services.runtime.transaction import run_transaction
+from threshold.services.runtime.transaction import Tx, run_transaction
 from threshold.store.repositories import SignUpRepository
 from threshold.store.repositories._base import Row
 
@@ -45,11 +44,11 @@ async def _form(page: Page, *, status: int = 200, **values: Any) -> Response:
 
 
 async def _pending(page: Page) -> Row | None:
-    async def work(conn: AsyncConnection) -> Row | None:
+    async def work(tx: Tx) -> Row | None:
         client = page.state.client
         if client is None or not client["sign_up_id"]:
             return None
-        return await SignUpRepository(conn).get(client["sign_up_id"])
+        return await SignUpRepository(tx.conn).get(client["sign_up_id"])
 
     row = await run_transaction(page.ctx, work, state=page.state)
     if row is None or row["email_verified"]:

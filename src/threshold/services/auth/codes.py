@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from threshold.core.codes import TEST_CODE, code_digest, codes_equal, new_code
 from threshold.core.errors import (
     CodeIncorrectError,
@@ -17,6 +15,7 @@ from threshold.services.infra.audit import audit
 from threshold.services.infra.mail import Mail
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.request import ClientState
+from threshold.services.runtime.transaction import Tx
 from threshold.store.repositories import VerificationRepository
 from threshold.store.repositories._base import Row
 
@@ -53,7 +52,7 @@ def is_test_address(ctx: ServerContext, address: str) -> bool:
 
 async def issue_code(
     ctx: ServerContext,
-    conn: AsyncConnection,
+    tx: Tx,
     state: ClientState,
     *,
     purpose: str,
@@ -61,7 +60,7 @@ async def issue_code(
     target: str,
 ) -> Row:
     """Void older codes for this subject, store a new one (as an HMAC) and mail it."""
-    repo = VerificationRepository(conn)
+    repo = VerificationRepository(tx.conn)
     now = ctx.now_ms()
     test = is_test_address(ctx, target)
     if not test and (
@@ -88,7 +87,7 @@ async def issue_code(
     if not test:
         subject, body = _SUBJECTS[purpose]
         app = ctx.settings.app_name
-        state.mails.append(
+        tx.after_commit.mail(
             Mail(
                 to=target,
                 subject=subject.format(app=app),
@@ -100,12 +99,12 @@ async def issue_code(
 
 
 async def check_code(
-    ctx: ServerContext, conn: AsyncConnection, *, purpose: str, subject_id: str, code: object
+    ctx: ServerContext, tx: Tx, *, purpose: str, subject_id: str, code: object
 ) -> Row:
     """Accept the latest code for this subject once; count wrong guesses (5 void it)."""
     if not isinstance(code, str) or not code.strip():
         raise ValidationError("Enter the code.", param="code", code="form_param_missing")
-    repo = VerificationRepository(conn)
+    repo = VerificationRepository(tx.conn)
     row = await repo.latest(subject_id, purpose)
     now = ctx.now_ms()
     if row is None or row["status"] == "expired":
@@ -127,8 +126,8 @@ async def check_code(
             else CodeIncorrectError(param="code")
         )
 
-        async def record(c: AsyncConnection) -> None:
-            await VerificationRepository(c).update(
+        async def record(tx: Tx) -> None:
+            await VerificationRepository(tx.conn).update(
                 row["id"],
                 attempts=attempts,
                 updated_at=now,

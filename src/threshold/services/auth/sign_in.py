@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threshold.core.codes import token_digest
 from threshold.core.errors import (
@@ -34,7 +33,7 @@ from threshold.services.infra.audit import audit
 from threshold.services.infra.ratelimit import Limit
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.request import ClientState
-from threshold.services.runtime.transaction import run_transaction
+from threshold.services.runtime.transaction import Tx, run_transaction
 from threshold.services.sessions.clients import ensure_client
 from threshold.services.sessions.sessions import create_session
 from threshold.services.users.creation import check_identifier_allowed, normalize_email
@@ -96,12 +95,12 @@ async def create_sign_in(ctx: ServerContext, state: ClientState, params: Mapping
     password = params.get("password")
     with_password = password not in (None, "")
 
-    async def work(conn: AsyncConnection) -> tuple[Row, Row | None]:
-        await check_identifier_allowed(conn, identifier, param="identifier")
-        client = await ensure_client(ctx, conn, state)
-        email = await EmailRepository(conn).by_address(identifier)
+    async def work(tx: Tx) -> tuple[Row, Row | None]:
+        await check_identifier_allowed(tx, identifier, param="identifier")
+        client = await ensure_client(ctx, tx, state)
+        email = await EmailRepository(tx.conn).by_address(identifier)
         now = ctx.now_ms()
-        row = await SignInRepository(conn).insert(
+        row = await SignInRepository(tx.conn).insert(
             id=new_id("sia"),
             client_id=client["id"],
             identifier=identifier,
@@ -114,15 +113,17 @@ async def create_sign_in(ctx: ServerContext, state: ClientState, params: Mapping
             created_at=now,
             updated_at=now,
         )
-        await ClientRepository(conn).update(client["id"], sign_in_id=row["id"], updated_at=now)
+        await ClientRepository(tx.conn).update(client["id"], sign_in_id=row["id"], updated_at=now)
         # The password check needs the user: read it here, not in a transaction of its own.
-        user = await UserRepository(conn).get(email["user_id"]) if with_password and email else None
+        user = (
+            await UserRepository(tx.conn).get(email["user_id"]) if with_password and email else None
+        )
         return row, user
 
     if not ctx.settings.protect_identifier_existence:
 
-        async def exists(conn: AsyncConnection) -> bool:
-            return await EmailRepository(conn).by_address(identifier) is not None
+        async def exists(tx: Tx) -> bool:
+            return await EmailRepository(tx.conn).by_address(identifier) is not None
 
         if not await run_transaction(ctx, exists):
             raise ValidationError(
@@ -134,8 +135,8 @@ async def create_sign_in(ctx: ServerContext, state: ClientState, params: Mapping
     return row
 
 
-async def _load(conn: AsyncConnection, state: ClientState, sign_in_id: str) -> Row:
-    row = await SignInRepository(conn).get(sign_in_id)
+async def _load(tx: Tx, state: ClientState, sign_in_id: str) -> Row:
+    row = await SignInRepository(tx.conn).get(sign_in_id)
     if row is None or state.client is None or row["client_id"] != state.client["id"]:
         raise NotFoundError("Sign-in not found.", param="sign_in_id")
     return row
@@ -160,27 +161,27 @@ def _check_open(ctx: ServerContext, row: Row, *, reserved_check: str | None = No
     if lapsed_now or reserved_check is not None:
         sign_in_id, now = row["id"], ctx.now_ms()
 
-        async def store(conn: AsyncConnection) -> None:
+        async def store(tx: Tx) -> None:
             if lapsed_now:
-                await SignInRepository(conn).abandon(sign_in_id, now)
+                await SignInRepository(tx.conn).abandon(sign_in_id, now)
             if reserved_check is not None:
-                await release_password_check(conn, reserved_check)
+                await release_password_check(tx, reserved_check)
 
         error.after_rollback = store
     raise error
 
 
-async def _seen(ctx: ServerContext, conn: AsyncConnection, row: Row) -> Row:
+async def _seen(ctx: ServerContext, tx: Tx, row: Row) -> Row:
     """:func:`as_seen`, storing ``abandoned`` when the sign-in lapsed only now."""
     seen = as_seen(row, ctx.now_ms())
     if seen["status"] != row["status"]:
-        await SignInRepository(conn).abandon(row["id"], ctx.now_ms())
+        await SignInRepository(tx.conn).abandon(row["id"], ctx.now_ms())
     return seen
 
 
 async def get_sign_in(ctx: ServerContext, state: ClientState, sign_in_id: str) -> Row:
-    async def work(conn: AsyncConnection) -> Row:
-        return await _seen(ctx, conn, await _load(conn, state, sign_in_id))
+    async def work(tx: Tx) -> Row:
+        return await _seen(ctx, tx, await _load(tx, state, sign_in_id))
 
     return await run_transaction(ctx, work, state=state)
 
@@ -189,12 +190,12 @@ async def current_sign_in(ctx: ServerContext, state: ClientState) -> Row | None:
     """The Client's sign-in attempt (``clients.sign_in_id``) as :func:`get_sign_in`
     shows it, or None."""
 
-    async def work(conn: AsyncConnection) -> Row | None:
+    async def work(tx: Tx) -> Row | None:
         client = state.client
         if client is None or not client["sign_in_id"]:
             return None
-        row = await SignInRepository(conn).get(client["sign_in_id"])
-        return None if row is None else await _seen(ctx, conn, row)
+        row = await SignInRepository(tx.conn).get(client["sign_in_id"])
+        return None if row is None else await _seen(ctx, tx, row)
 
     return await run_transaction(ctx, work, state=state)
 
@@ -212,18 +213,18 @@ async def prepare_first_factor(
         )
     purpose = _CODE_PURPOSE[str(strategy)]
 
-    async def work(conn: AsyncConnection) -> Row:
-        row = await _load(conn, state, sign_in_id)
+    async def work(tx: Tx) -> Row:
+        row = await _load(tx, state, sign_in_id)
         _check_open(ctx, row)  # nothing is sent for an abandoned sign-in
         if row["status"] not in ("needs_first_factor", "needs_new_password"):
             raise ValidationError("This sign-in cannot take a code now.", param="strategy")
-        await SignInRepository(conn).update(
+        await SignInRepository(tx.conn).update(
             row["id"], strategy=strategy, status="needs_first_factor", updated_at=ctx.now_ms()
         )
         if row["user_id"] is not None:
             await issue_code(
                 ctx,
-                conn,
+                tx,
                 state,
                 purpose=purpose,
                 subject_id=row["user_id"],
@@ -258,8 +259,8 @@ async def attempt_first_factor(
         )
     purpose = _CODE_PURPOSE[str(strategy)]
 
-    async def work(conn: AsyncConnection) -> Row:
-        row = await _load(conn, state, sign_in_id)
+    async def work(tx: Tx) -> Row:
+        row = await _load(tx, state, sign_in_id)
         _check_open(ctx, row)
         if row["status"] != "needs_first_factor":
             raise ValidationError("This sign-in cannot take a code now.", param="code")
@@ -269,12 +270,12 @@ async def attempt_first_factor(
                     "Incorrect code.", param="code", code="form_code_incorrect"
                 )
             await check_code(
-                ctx, conn, purpose=purpose, subject_id=row["user_id"], code=params.get("code")
+                ctx, tx, purpose=purpose, subject_id=row["user_id"], code=params.get("code")
             )
         except ThresholdError as exc:
             _audit_failure(state, exc, str(strategy), row)
             raise
-        user = await UserRepository(conn).get(row["user_id"])
+        user = await UserRepository(tx.conn).get(row["user_id"])
         if user is None or user["banned"]:
             raise AccountBannedError()
         if purpose == "reset_password":
@@ -282,9 +283,9 @@ async def attempt_first_factor(
         else:
             if (locked := lockout_error(ctx, user)) is not None:
                 raise locked
-            session = await create_session(ctx, conn, state, user)
+            session = await create_session(ctx, tx, state, user)
             changes = {"status": "complete", "created_session_id": session["id"]}
-        await SignInRepository(conn).update(row["id"], updated_at=ctx.now_ms(), **changes)
+        await SignInRepository(tx.conn).update(row["id"], updated_at=ctx.now_ms(), **changes)
         return {**row, **changes}
 
     identifier = await _identifier(ctx, state, sign_in_id)
@@ -296,8 +297,8 @@ async def _identifier(ctx: ServerContext, state: ClientState, sign_in_id: str) -
     """The attempt's identifier (for its rate limits); an abandoned attempt is refused
     before any limit is counted."""
 
-    async def work(conn: AsyncConnection) -> str:
-        row = await _load(conn, state, sign_in_id)
+    async def work(tx: Tx) -> str:
+        row = await _load(tx, state, sign_in_id)
         _check_open(ctx, row)
         return str(row["identifier"])
 
@@ -319,10 +320,10 @@ async def _attempt_password(
     if len(password) > ctx.policy.max_length * 4:
         raise InvalidCredentialsError(param="password")
 
-    async def load(conn: AsyncConnection) -> tuple[Row, Row | None]:
-        row = await _load(conn, state, sign_in_id)
+    async def load(tx: Tx) -> tuple[Row, Row | None]:
+        row = await _load(tx, state, sign_in_id)
         _check_open(ctx, row)  # before the limits, the lockout count and argon2
-        user = await UserRepository(conn).get(row["user_id"]) if row["user_id"] else None
+        user = await UserRepository(tx.conn).get(row["user_id"]) if row["user_id"] else None
         return row, user
 
     if read is None:
@@ -337,8 +338,8 @@ async def _attempt_password(
     if ctx.hasher.hasher.needs_rehash(user["password_digest"]):
         new_digest = await ctx.hasher.hash(password)
 
-    async def complete(conn: AsyncConnection) -> Row:
-        users = UserRepository(conn)
+    async def complete(tx: Tx) -> Row:
+        users = UserRepository(tx.conn)
         fresh = await users.get_for_update(user["id"])
         if fresh is None or fresh["password_digest"] != user["password_digest"]:
             raise InvalidCredentialsError(param="password")
@@ -346,25 +347,23 @@ async def _attempt_password(
             raise AccountBannedError()
         if (locked := lockout_error(ctx, fresh)) is not None:
             raise locked
-        await _lock_for_password(ctx, conn, row["id"], user["id"])
+        await _lock_for_password(ctx, tx, row["id"], user["id"])
         changes: dict[str, Any] = {"failed_attempts": 0, "locked_until": None}
         if new_digest is not None:
             changes["password_digest"] = new_digest
-        session = await create_session(ctx, conn, state, fresh, user_changes=changes)
+        session = await create_session(ctx, tx, state, fresh, user_changes=changes)
         done = {"status": "complete", "strategy": "password", "created_session_id": session["id"]}
-        await SignInRepository(conn).update(row["id"], updated_at=ctx.now_ms(), **done)
+        await SignInRepository(tx.conn).update(row["id"], updated_at=ctx.now_ms(), **done)
         return {**row, **done}
 
     return _audit_success(state, await run_transaction(ctx, complete, state=state))
 
 
-async def _lock_for_password(
-    ctx: ServerContext, conn: AsyncConnection, sign_in_id: str, user_id: str
-) -> None:
+async def _lock_for_password(ctx: ServerContext, tx: Tx, sign_in_id: str, user_id: str) -> None:
     """Lock the attempt a verified password completes; refuse it unless it still waits
     for a first factor. One that lapsed while argon2 ran creates no session, and the
     check reserved for it is given back."""
-    attempt = await SignInRepository(conn).get_for_update(sign_in_id)
+    attempt = await SignInRepository(tx.conn).get_for_update(sign_in_id)
     if attempt is None:
         raise NotFoundError("Sign-in not found.", param="sign_in_id")
     _check_open(ctx, attempt, reserved_check=user_id)
@@ -410,10 +409,10 @@ async def reset_password(
     from threshold.services.users.passwords import hash_new_password
     from threshold.store.repositories import SessionRepository
 
-    async def read(conn: AsyncConnection) -> tuple[Row, Row]:
-        row = await _load(conn, state, sign_in_id)
+    async def read(tx: Tx) -> tuple[Row, Row]:
+        row = await _load(tx, state, sign_in_id)
         _check_open(ctx, row)
-        user = await UserRepository(conn).get(row["user_id"]) if row["user_id"] else None
+        user = await UserRepository(tx.conn).get(row["user_id"]) if row["user_id"] else None
         if row["status"] != "needs_new_password" or user is None:
             raise ValidationError(
                 "Verify the reset code first.", param="code", code="reset_password_not_allowed"
@@ -425,15 +424,15 @@ async def reset_password(
         ctx, password, [row["identifier"], user["first_name"] or "", user["last_name"] or ""]
     )
 
-    async def work(conn: AsyncConnection) -> Row:
-        fresh = await _load(conn, state, sign_in_id)
+    async def work(tx: Tx) -> Row:
+        fresh = await _load(tx, state, sign_in_id)
         _check_open(ctx, fresh)
         if fresh["status"] != "needs_new_password":
             raise ValidationError(
                 "Verify the reset code first.", param="code", code="reset_password_not_allowed"
             )
         now = ctx.now_ms()
-        users = UserRepository(conn)
+        users = UserRepository(tx.conn)
         await users.update(
             user["id"],
             password_digest=digest,
@@ -442,11 +441,11 @@ async def reset_password(
             locked_until=None,
             updated_at=now,
         )
-        await SessionRepository(conn).end_for_user(user["id"], "revoked", now)
-        session = await create_session(ctx, conn, state, user)
+        await SessionRepository(tx.conn).end_for_user(user["id"], "revoked", now)
+        session = await create_session(ctx, tx, state, user)
         from threshold.services.infra.mail import Mail
 
-        state.mails.append(
+        tx.after_commit.mail(
             Mail(
                 to=row["identifier"],
                 subject=f"Your {ctx.settings.app_name} password was changed",
@@ -456,7 +455,7 @@ async def reset_password(
             )
         )
         done = {"status": "complete", "created_session_id": session["id"]}
-        await SignInRepository(conn).update(row["id"], updated_at=now, **done)
+        await SignInRepository(tx.conn).update(row["id"], updated_at=now, **done)
         return {**row, **done}
 
     result = await run_transaction(ctx, work, state=state)
@@ -474,13 +473,13 @@ async def _sign_in_with_ticket(ctx: ServerContext, state: ClientState, ticket: o
     if not isinstance(ticket, str) or not ticket:
         raise ValidationError("Enter the ticket.", param="ticket", code="form_param_missing")
 
-    async def work(conn: AsyncConnection) -> Row:
+    async def work(tx: Tx) -> Row:
         query = sa.select(sign_in_tokens).where(
             sign_in_tokens.c.ticket_digest == token_digest(ticket)
         )
-        if conn.dialect.name == "postgresql":
+        if tx.conn.dialect.name == "postgresql":
             query = query.with_for_update()  # a revoke waiting on it must see it used
-        found = (await conn.execute(query)).mappings().first()
+        found = (await tx.conn.execute(query)).mappings().first()
         now = ctx.now_ms()
         if found is None or found["status"] != "pending" or found["expires_at"] <= now:
             raise ValidationError(
@@ -488,18 +487,18 @@ async def _sign_in_with_ticket(ctx: ServerContext, state: ClientState, ticket: o
                 param="ticket",
                 code="ticket_invalid",
             )
-        user = await UserRepository(conn).get(found["user_id"])
+        user = await UserRepository(tx.conn).get(found["user_id"])
         if user is None or user["banned"]:
             raise AccountBannedError()
-        await conn.execute(
+        await tx.conn.execute(
             sa.update(sign_in_tokens)
             .where(sign_in_tokens.c.id == found["id"])
             .values(status="accepted", updated_at=now)
         )
-        client = await ensure_client(ctx, conn, state)
-        session = await create_session(ctx, conn, state, user)
-        emails = await EmailRepository(conn).for_user(user["id"])
-        return await SignInRepository(conn).insert(
+        client = await ensure_client(ctx, tx, state)
+        session = await create_session(ctx, tx, state, user)
+        emails = await EmailRepository(tx.conn).for_user(user["id"])
+        return await SignInRepository(tx.conn).insert(
             id=new_id("sia"),
             client_id=client["id"],
             identifier=emails[0]["email_address"] if emails else user["id"],

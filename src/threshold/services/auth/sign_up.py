@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threshold.core.codes import token_digest
 from threshold.core.errors import (
@@ -31,7 +30,7 @@ from threshold.services.infra.audit import audit
 from threshold.services.infra.ratelimit import Limit
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.request import ClientState
-from threshold.services.runtime.transaction import run_transaction
+from threshold.services.runtime.transaction import Tx, run_transaction
 from threshold.services.sessions.clients import ensure_client
 from threshold.services.sessions.sessions import create_session
 from threshold.services.users.creation import check_identifier_allowed, create_user, normalize_email
@@ -79,22 +78,22 @@ def _unsafe_metadata(params: Mapping[str, Any]) -> dict[str, Any]:
     return unsafe
 
 
-async def _claim_address(conn: AsyncConnection, address: str, invitation: Row | None) -> None:
+async def _claim_address(tx: Tx, address: str, invitation: Row | None) -> None:
     """An address a sign-up may take: allowed (an invitation vouches for its own), not taken."""
     if invitation is None:
-        await check_identifier_allowed(conn, address)
-    if await EmailRepository(conn).by_address(address) is not None:
+        await check_identifier_allowed(tx, address)
+    if await EmailRepository(tx.conn).by_address(address) is not None:
         raise IdentifierExistsError(param="email_address")
 
 
-async def _invitation(conn: AsyncConnection, ticket: object, now_ms: int = 0) -> Row | None:
+async def _invitation(tx: Tx, ticket: object, now_ms: int = 0) -> Row | None:
     if ticket is None or ticket == "":
         return None
     if not isinstance(ticket, str):
         raise ValidationError("ticket must be a string.", param="ticket")
     row = (
         (
-            await conn.execute(
+            await tx.conn.execute(
                 sa.select(invitations).where(invitations.c.ticket_digest == token_digest(ticket))
             )
         )
@@ -112,14 +111,14 @@ def _ticket_invalid() -> ValidationError:
     )
 
 
-async def _accept_invitation(ctx: ServerContext, conn: AsyncConnection, invitation_id: str) -> Row:
+async def _accept_invitation(ctx: ServerContext, tx: Tx, invitation_id: str) -> Row:
     """Accept the sign-up's invitation in the completing transaction, or refuse.
 
     The ticket was checked when the sign-up took it; since then the invitation may
     have been revoked, used by another sign-up or expired. Its row stays locked (on
     PostgreSQL) until the transaction ends, so a concurrent revoke waits for it.
     """
-    repo = InvitationRepository(conn)
+    repo = InvitationRepository(tx.conn)
     row = await repo.get_for_update(invitation_id)
     now = ctx.now_ms()
     if row is None or invitation_status(row, now) != "pending":
@@ -149,17 +148,17 @@ async def create_sign_up(ctx: ServerContext, state: ClientState, params: Mapping
         digest = await hash_new_password(ctx, params.get("password"), context)
     unsafe = _unsafe_metadata(params)
 
-    async def work(conn: AsyncConnection) -> Row:
-        invitation = await _invitation(conn, params.get("ticket"), ctx.now_ms())
+    async def work(tx: Tx) -> Row:
+        invitation = await _invitation(tx, params.get("ticket"), ctx.now_ms())
         address = invitation["email_address"] if invitation else email
         if address is None:
             raise ValidationError(
                 "Enter an email address.", param="email_address", code="form_param_missing"
             )
-        await _claim_address(conn, address, invitation)
-        client = await ensure_client(ctx, conn, state)
+        await _claim_address(tx, address, invitation)
+        client = await ensure_client(ctx, tx, state)
         now = ctx.now_ms()
-        row = await SignUpRepository(conn).insert(
+        row = await SignUpRepository(tx.conn).insert(
             id=new_id("sua"),
             client_id=client["id"],
             email_address=address,
@@ -177,18 +176,16 @@ async def create_sign_up(ctx: ServerContext, state: ClientState, params: Mapping
             created_at=now,
             updated_at=now,
         )
-        await ClientRepository(conn).update(client["id"], sign_up_id=row["id"], updated_at=now)
-        return await _maybe_complete(ctx, conn, state, row)
+        await ClientRepository(tx.conn).update(client["id"], sign_up_id=row["id"], updated_at=now)
+        return await _maybe_complete(ctx, tx, state, row)
 
     return _audit_completion(state, await run_transaction(ctx, work, state=state))
 
 
-async def _load(
-    conn: AsyncConnection, state: ClientState, sign_up_id: str, *, lock: bool = False
-) -> Row:
+async def _load(tx: Tx, state: ClientState, sign_up_id: str, *, lock: bool = False) -> Row:
     """The Client's own sign-up; ``lock`` holds its row to the end of the transaction, so
     a step never acts on an address that a concurrent update is replacing."""
-    repo = SignUpRepository(conn)
+    repo = SignUpRepository(tx.conn)
     row = await (repo.get_for_update if lock else repo.get)(sign_up_id)
     if row is None or state.client is None or row["client_id"] != state.client["id"]:
         raise NotFoundError("Sign-up not found.", param="sign_up_id")
@@ -204,11 +201,11 @@ def as_seen(row: Row, now_ms: int) -> Row:
 
 
 async def get_sign_up(ctx: ServerContext, state: ClientState, sign_up_id: str) -> Row:
-    async def work(conn: AsyncConnection) -> Row:
-        row = await _load(conn, state, sign_up_id)
+    async def work(tx: Tx) -> Row:
+        row = await _load(tx, state, sign_up_id)
         seen = as_seen(row, ctx.now_ms())
         if seen["status"] != row["status"]:
-            await SignUpRepository(conn).abandon(row["id"], ctx.now_ms())
+            await SignUpRepository(tx.conn).abandon(row["id"], ctx.now_ms())
         return seen
 
     return await run_transaction(ctx, work, state=state)
@@ -225,8 +222,8 @@ def _abandoned(ctx: ServerContext, row: Row) -> ValidationError:
     if row["status"] == _OPEN:
         sign_up_id, now = row["id"], ctx.now_ms()
 
-        async def store(conn: AsyncConnection) -> None:
-            await SignUpRepository(conn).abandon(sign_up_id, now)
+        async def store(tx: Tx) -> None:
+            await SignUpRepository(tx.conn).abandon(sign_up_id, now)
 
         error.after_rollback = store
     return error
@@ -268,8 +265,8 @@ async def _new_digest(
     if password in (None, ""):
         return None
 
-    async def read(conn: AsyncConnection) -> Row:
-        row = await _load(conn, state, sign_up_id)
+    async def read(tx: Tx) -> Row:
+        row = await _load(tx, state, sign_up_id)
         _check_open(ctx, row)
         return row
 
@@ -299,20 +296,20 @@ async def update_sign_up(
     if digest is not None:
         changes["password_digest"] = digest
 
-    async def work(conn: AsyncConnection) -> Row:
-        row = await _load(conn, state, sign_up_id, lock=True)
+    async def work(tx: Tx) -> Row:
+        row = await _load(tx, state, sign_up_id, lock=True)
         _check_open(ctx, row)
-        invitation = await _invitation(conn, params.get("ticket"), ctx.now_ms())
-        update = {**changes, **await _address_changes(ctx, conn, row, email, invitation)}
+        invitation = await _invitation(tx, params.get("ticket"), ctx.now_ms())
+        update = {**changes, **await _address_changes(ctx, tx, row, email, invitation)}
         update["updated_at"] = ctx.now_ms()
-        await SignUpRepository(conn).update(row["id"], **update)
-        return await _maybe_complete(ctx, conn, state, {**row, **update})
+        await SignUpRepository(tx.conn).update(row["id"], **update)
+        return await _maybe_complete(ctx, tx, state, {**row, **update})
 
     return _audit_completion(state, await run_transaction(ctx, work, state=state))
 
 
 async def _address_changes(
-    ctx: ServerContext, conn: AsyncConnection, row: Row, email: str | None, invitation: Row | None
+    ctx: ServerContext, tx: Tx, row: Row, email: str | None, invitation: Row | None
 ) -> dict[str, Any]:
     """The columns a new address (typed, or an invitation's) changes.
 
@@ -326,8 +323,8 @@ async def _address_changes(
         changes = {"email_verified": True, "invitation_id": invitation["id"]}
     if address is None or address == row["email_address"]:
         return changes
-    await _claim_address(conn, address, invitation)
-    await VerificationRepository(conn).void_pending(row["id"], "sign_up", ctx.now_ms())
+    await _claim_address(tx, address, invitation)
+    await VerificationRepository(tx.conn).void_pending(row["id"], "sign_up", ctx.now_ms())
     changes["email_address"] = address
     if invitation is None:
         changes |= {"email_verified": False, "invitation_id": None}
@@ -345,15 +342,15 @@ async def prepare_verification(
             code="form_param_value_invalid",
         )
 
-    async def work(conn: AsyncConnection) -> Row:
-        row = await _load(conn, state, sign_up_id, lock=True)
+    async def work(tx: Tx) -> Row:
+        row = await _load(tx, state, sign_up_id, lock=True)
         if row["status"] == "complete":
             return row
         _check_open(ctx, row)  # nothing is sent for an abandoned sign-up
         if row["email_verified"]:
             return row
         await issue_code(
-            ctx, conn, state, purpose="sign_up", subject_id=row["id"], target=row["email_address"]
+            ctx, tx, state, purpose="sign_up", subject_id=row["id"], target=row["email_address"]
         )
         return row
 
@@ -366,8 +363,8 @@ async def attempt_verification(
 ) -> Row:
     """Check the code; when every requirement is met, create the user and a session."""
 
-    async def work(conn: AsyncConnection) -> Row:
-        row = await _load(conn, state, sign_up_id, lock=True)
+    async def work(tx: Tx) -> Row:
+        row = await _load(tx, state, sign_up_id, lock=True)
         if row["status"] == "complete":
             raise ValidationError(
                 "This sign-up is already complete.",
@@ -375,13 +372,13 @@ async def attempt_verification(
                 code="verification_already_verified",
             )
         _check_open(ctx, row)
-        sent = await check_code(ctx, conn, purpose="sign_up", subject_id=row["id"], code=code)
+        sent = await check_code(ctx, tx, purpose="sign_up", subject_id=row["id"], code=code)
         if sent["target"] != row["email_address"]:
             # Sent to an address the sign-up no longer has (updates void such codes).
             raise VerificationExpiredError(param="code")
         now = ctx.now_ms()
-        await SignUpRepository(conn).update(row["id"], email_verified=True, updated_at=now)
-        return await _maybe_complete(ctx, conn, state, {**row, "email_verified": True})
+        await SignUpRepository(tx.conn).update(row["id"], email_verified=True, updated_at=now)
+        return await _maybe_complete(ctx, tx, state, {**row, "email_verified": True})
 
     limits = (
         Limit(f"code:ip:{state.ip}", ctx.settings.ip_attempts_per_minute),
@@ -402,18 +399,16 @@ def _audit_completion(state: ClientState, row: Row) -> Row:
     return row
 
 
-async def _maybe_complete(
-    ctx: ServerContext, conn: AsyncConnection, state: ClientState, row: Row
-) -> Row:
+async def _maybe_complete(ctx: ServerContext, tx: Tx, state: ClientState, row: Row) -> Row:
     if not (row["email_verified"] and row["password_digest"]):
         return row
     public_metadata: dict[str, Any] = {}
     if row["invitation_id"]:
-        invitation = await _accept_invitation(ctx, conn, row["invitation_id"])
+        invitation = await _accept_invitation(ctx, tx, row["invitation_id"])
         public_metadata = invitation["public_metadata"] or {}
     user = await create_user(
         ctx,
-        conn,
+        tx,
         email=row["email_address"],
         password_digest=row["password_digest"],
         email_verified=True,
@@ -423,12 +418,12 @@ async def _maybe_complete(
         unsafe_metadata=row["unsafe_metadata"] or {},
         public_metadata=public_metadata,
     )
-    session = await create_session(ctx, conn, state, user)
+    session = await create_session(ctx, tx, state, user)
     changes = {
         "status": "complete",
         "created_user_id": user["id"],
         "created_session_id": session["id"],
         "updated_at": ctx.now_ms(),
     }
-    await SignUpRepository(conn).update(row["id"], **changes)
+    await SignUpRepository(tx.conn).update(row["id"], **changes)
     return {**row, **changes}

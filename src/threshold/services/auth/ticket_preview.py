@@ -8,11 +8,10 @@ for a click (a CSRF-protected POST), so a link alone cannot sign a browser in.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threshold.core.codes import token_digest
 from threshold.services.runtime.context import ServerContext
-from threshold.services.runtime.transaction import run_transaction
+from threshold.services.runtime.transaction import Tx, run_transaction
 from threshold.services.sessions.accounts import primary_email
 from threshold.store.repositories import EmailRepository, UserRepository
 from threshold.store.tables import invitations, sign_in_tokens
@@ -32,10 +31,10 @@ async def invitation_email(ctx: ServerContext, ticket: str | None) -> str | None
         return None
     assert ticket is not None
 
-    async def work(conn: AsyncConnection) -> str | None:
+    async def work(tx: Tx) -> str | None:
         row = (
             (
-                await conn.execute(
+                await tx.conn.execute(
                     sa.select(invitations.c.email_address, invitations.c.status).where(
                         invitations.c.ticket_digest == token_digest(ticket)
                     )
@@ -57,10 +56,10 @@ async def sign_in_token_email(ctx: ServerContext, ticket: str | None) -> str | N
         return None
     assert ticket is not None
 
-    async def work(conn: AsyncConnection) -> str | None:
+    async def work(tx: Tx) -> str | None:
         row = (
             (
-                await conn.execute(
+                await tx.conn.execute(
                     sa.select(sign_in_tokens).where(
                         sign_in_tokens.c.ticket_digest == token_digest(ticket)
                     )
@@ -71,9 +70,11 @@ async def sign_in_token_email(ctx: ServerContext, ticket: str | None) -> str | N
         )
         if row is None or row["status"] != "pending" or row["expires_at"] <= ctx.now_ms():
             return None
-        user = await UserRepository(conn).get(row["user_id"])
+        user = await UserRepository(tx.conn).get(row["user_id"])
         if user is None or user["banned"]:
             return None
-        return primary_email(user, await EmailRepository(conn).for_user(user["id"])) or user["id"]
+        return (
+            primary_email(user, await EmailRepository(tx.conn).for_user(user["id"])) or user["id"]
+        )
 
     return await run_transaction(ctx, work)

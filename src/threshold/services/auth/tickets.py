@@ -13,7 +13,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threshold.core.codes import token_digest
 from threshold.core.errors import IdentifierExistsError, ThresholdError
@@ -21,7 +20,7 @@ from threshold.core.ids import new_id, random_token
 from threshold.services.infra.mail import Mail
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.fields import check_metadata, require
-from threshold.services.runtime.transaction import run_transaction
+from threshold.services.runtime.transaction import Tx, run_transaction
 from threshold.services.users.creation import normalize_email
 from threshold.services.users.directory import load_user
 from threshold.store.repositories import EmailRepository
@@ -86,10 +85,10 @@ async def create_sign_in_token(ctx: ServerContext, user_id: str, expires_in: int
     """A single-use sign-in link for the user."""
     token = random_token(32)
 
-    async def work(conn: AsyncConnection) -> Row:
-        await load_user(conn, user_id)
+    async def work(tx: Tx) -> Row:
+        await load_user(tx, user_id)
         now = ctx.now_ms()
-        return await SignInTokenRepository(conn).insert(
+        return await SignInTokenRepository(tx.conn).insert(
             id=new_id("sit"),
             user_id=user_id,
             status="pending",
@@ -107,8 +106,8 @@ async def revoke_sign_in_token(ctx: ServerContext, token_id: str) -> Row:
     """Revoke a pending sign-in token. The row is locked first, so a revoke that waited
     for a redemption sees it used and is refused instead of overwriting it."""
 
-    async def work(conn: AsyncConnection) -> Row:
-        repo = SignInTokenRepository(conn)
+    async def work(tx: Tx) -> Row:
+        repo = SignInTokenRepository(tx.conn)
         row = await require(repo, token_id, "sit", "sign-in token", "sign_in_token_id", lock=True)
         if row["status"] != "pending":
             raise TicketNotPendingError(
@@ -146,17 +145,17 @@ async def create_invitation(
     token = random_token(32)
     url = _link(ctx, "sign-up", token, redirect_url)
 
-    async def work(conn: AsyncConnection) -> Row:
+    async def work(tx: Tx) -> Row:
         if not params.get("ignore_existing"):
-            if await EmailRepository(conn).by_address(address) is not None:
+            if await EmailRepository(tx.conn).by_address(address) is not None:
                 raise IdentifierExistsError(param="email_address")
-            if await InvitationRepository(conn).pending_for(address) is not None:
+            if await InvitationRepository(tx.conn).pending_for(address) is not None:
                 raise IdentifierExistsError(
                     "This email address already has a pending invitation.",
                     param="email_address",
                 )
         now = ctx.now_ms()
-        return await InvitationRepository(conn).insert(
+        row = await InvitationRepository(tx.conn).insert(
             id=new_id("inv"),
             email_address=address,
             public_metadata=metadata,
@@ -167,11 +166,8 @@ async def create_invitation(
             created_at=now,
             updated_at=now,
         )
-
-    row = await run_transaction(ctx, work)
-    if params.get("notify", True):
-        ctx.mailer.send_later(
-            [
+        if params.get("notify", True):
+            tx.after_commit.mail(
                 Mail(
                     to=address,
                     subject=f"You are invited to {ctx.settings.app_name}",
@@ -179,8 +175,10 @@ async def create_invitation(
                     f"Create your account here:\n{url}\n",
                     kind="invitation",
                 )
-            ]
-        )
+            )
+        return row
+
+    row = await run_transaction(ctx, work)
     return Ticket(row, token, url)
 
 
@@ -207,8 +205,8 @@ async def list_invitations(
             invitations.c.email_address.like(like_pattern(query.strip().lower()), escape="\\")
         )
 
-    async def work(conn: AsyncConnection) -> tuple[list[Row], int]:
-        pager = Pager(conn, invitations)
+    async def work(tx: Tx) -> tuple[list[Row], int]:
+        pager = Pager(tx.conn, invitations)
         rows = await pager.page(where, page, ("created_at", "email_address", "expires_at"))
         return rows, await pager.count(where)
 
@@ -220,8 +218,8 @@ async def revoke_invitation(ctx: ServerContext, invitation_id: str) -> Row:
     a revoke that waited for a sign-up accepting it is refused instead of overwriting
     ``accepted``."""
 
-    async def work(conn: AsyncConnection) -> Row:
-        repo = InvitationRepository(conn)
+    async def work(tx: Tx) -> Row:
+        repo = InvitationRepository(tx.conn)
         row = await require(repo, invitation_id, "inv", "invitation", "invitation_id", lock=True)
         if row["status"] != "pending":
             raise TicketNotPendingError(

@@ -10,14 +10,13 @@ from __future__ import annotations
 import re
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threshold.core.errors import IdentifierExistsError, ValidationError
 from threshold.core.ids import new_id
 from threshold.services.infra.mail import Mail
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.fields import require
-from threshold.services.runtime.transaction import run_transaction
+from threshold.services.runtime.transaction import Tx, run_transaction
 from threshold.services.users.creation import normalize_email
 from threshold.store.repositories._base import Row
 from threshold.store.repositories.admin import (
@@ -61,8 +60,8 @@ class IdentifierList:
         """Add an identifier; one already listed is a 422 naming ``identifier``."""
         normalized = normalize_identifier(identifier)
 
-        async def work(conn: AsyncConnection) -> Row:
-            repo = self.repo_type(conn)
+        async def work(tx: Tx) -> Row:
+            repo = self.repo_type(tx.conn)
             if await repo.by_identifier(normalized) is not None:
                 raise IdentifierExistsError(
                     f"This identifier is already on the {self.kind}.", param="identifier"
@@ -78,17 +77,14 @@ class IdentifierList:
             if self.kind == "allowlist":
                 values["invitation_id"] = None
             try:
-                async with conn.begin_nested():
-                    return await repo.insert(**values)
+                async with tx.conn.begin_nested():
+                    row = await repo.insert(**values)
             except IntegrityError as exc:
                 raise IdentifierExistsError(
                     f"This identifier is already on the {self.kind}.", param="identifier"
                 ) from exc
-
-        row = await run_transaction(ctx, work)
-        if notify and self.kind == "allowlist" and not normalized.startswith("*@"):
-            ctx.mailer.send_later(
-                [
+            if notify and self.kind == "allowlist" and not normalized.startswith("*@"):
+                tx.after_commit.mail(
                     Mail(
                         to=normalized,
                         subject=f"You can now join {ctx.settings.app_name}",
@@ -96,15 +92,16 @@ class IdentifierList:
                         "/sign-up\n",
                         kind="allowlist",
                     )
-                ]
-            )
-        return row
+                )
+            return row
+
+        return await run_transaction(ctx, work)
 
     async def list(self, ctx: ServerContext, page: Page) -> tuple[list[Row], int]:
         """Listed identifiers, newest first, with the total count."""
 
-        async def work(conn: AsyncConnection) -> tuple[list[Row], int]:
-            pager = Pager(conn, self.repo_type.table)
+        async def work(tx: Tx) -> tuple[list[Row], int]:
+            pager = Pager(tx.conn, self.repo_type.table)
             return await pager.page([], page), await pager.count([])
 
         return await run_transaction(ctx, work)
@@ -112,8 +109,8 @@ class IdentifierList:
     async def delete(self, ctx: ServerContext, identifier_id: str) -> str:
         """Remove an identifier from the list."""
 
-        async def work(conn: AsyncConnection) -> str:
-            repo = self.repo_type(conn)
+        async def work(tx: Tx) -> str:
+            repo = self.repo_type(tx.conn)
             await require(
                 repo, identifier_id, self.prefix, f"{self.kind} identifier", "identifier_id"
             )

@@ -6,13 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threshold.core.errors import IdentifierExistsError, ValidationError
 from threshold.core.ids import new_id
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.fields import check_metadata, require
-from threshold.services.runtime.transaction import run_transaction
+from threshold.services.runtime.transaction import Tx, run_transaction
 from threshold.services.sessions.template_tokens import RESERVED_CLAIMS
 from threshold.store.repositories._base import Row
 from threshold.store.repositories.admin import JwtTemplateRepository, Page, Pager
@@ -69,15 +68,13 @@ def _fields(params: Mapping[str, Any]) -> dict[str, Any]:
     return fields
 
 
-async def _save(
-    conn: AsyncConnection, template_id: str | None, fields: dict[str, Any], now: int
-) -> None:
-    repo = JwtTemplateRepository(conn)
+async def _save(tx: Tx, template_id: str | None, fields: dict[str, Any], now: int) -> None:
+    repo = JwtTemplateRepository(tx.conn)
     existing = await repo.by_name(fields["name"])
     if existing is not None and existing["id"] != template_id:
         raise IdentifierExistsError("A JWT template with this name already exists.", param="name")
     try:
-        async with conn.begin_nested():
+        async with tx.conn.begin_nested():
             if template_id is None:
                 await repo.insert(**fields, created_at=now, updated_at=now)
             else:
@@ -88,9 +85,9 @@ async def _save(
         ) from exc
 
 
-async def _load(conn: AsyncConnection, template_id: str) -> Row:
+async def _load(tx: Tx, template_id: str) -> Row:
     return await require(
-        JwtTemplateRepository(conn), template_id, "jtmp", "JWT template", "template_id"
+        JwtTemplateRepository(tx.conn), template_id, "jtmp", "JWT template", "template_id"
     )
 
 
@@ -98,9 +95,9 @@ async def create_template(ctx: ServerContext, params: Mapping[str, Any]) -> Row:
     """A new template (lifetime 60 s and clock skew 5 s unless given)."""
     fields = {"lifetime": 60, "allowed_clock_skew": 5, **_fields(params), "id": new_id("jtmp")}
 
-    async def work(conn: AsyncConnection) -> Row:
-        await _save(conn, None, fields, ctx.now_ms())
-        return await _load(conn, fields["id"])
+    async def work(tx: Tx) -> Row:
+        await _save(tx, None, fields, ctx.now_ms())
+        return await _load(tx, fields["id"])
 
     return await run_transaction(ctx, work)
 
@@ -109,24 +106,24 @@ async def update_template(ctx: ServerContext, template_id: str, params: Mapping[
     """Replace a template's name and claims (and lifetime/skew when given)."""
     fields = _fields(params)
 
-    async def work(conn: AsyncConnection) -> Row:
-        await _load(conn, template_id)
-        await _save(conn, template_id, fields, ctx.now_ms())
-        return await _load(conn, template_id)
+    async def work(tx: Tx) -> Row:
+        await _load(tx, template_id)
+        await _save(tx, template_id, fields, ctx.now_ms())
+        return await _load(tx, template_id)
 
     return await run_transaction(ctx, work)
 
 
 async def get_template(ctx: ServerContext, template_id: str) -> Row:
     """One template."""
-    return await run_transaction(ctx, lambda conn: _load(conn, template_id), readonly=True)
+    return await run_transaction(ctx, lambda tx: _load(tx, template_id), readonly=True)
 
 
 async def list_templates(ctx: ServerContext, page: Page) -> tuple[list[Row], int]:
     """Templates, newest first, with the total count."""
 
-    async def work(conn: AsyncConnection) -> tuple[list[Row], int]:
-        pager = Pager(conn, jwt_templates)
+    async def work(tx: Tx) -> tuple[list[Row], int]:
+        pager = Pager(tx.conn, jwt_templates)
         return await pager.page([], page), await pager.count([])
 
     return await run_transaction(ctx, work, readonly=True)
@@ -135,9 +132,9 @@ async def list_templates(ctx: ServerContext, page: Page) -> tuple[list[Row], int
 async def delete_template(ctx: ServerContext, template_id: str) -> str:
     """Delete a template; tokens already minted from it stay valid until they expire."""
 
-    async def work(conn: AsyncConnection) -> str:
-        await _load(conn, template_id)
-        await JwtTemplateRepository(conn).delete(template_id)
+    async def work(tx: Tx) -> str:
+        await _load(tx, template_id)
+        await JwtTemplateRepository(tx.conn).delete(template_id)
         return template_id
 
     return await run_transaction(ctx, work)

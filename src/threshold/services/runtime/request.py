@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threshold.core.codes import token_digest
-from threshold.services.infra.mail import Mail
 from threshold.store.repositories import ClientRepository
 from threshold.store.repositories._base import Row
 
@@ -16,14 +15,13 @@ __all__ = ["ClientState", "client_digest", "load_client"]
 
 @dataclass
 class ClientState:
-    """The browser's Client as a flow sees it, and what the response must carry."""
+    """The browser's Client as a service call sees it, and what the response must carry."""
 
     cookie_token: str | None = None
     """The ``__client`` cookie the request came with."""
     client: Row | None = None
     new_token: str | None = None
     """Set when the flow created or rotated the client token: the ``__client`` cookie."""
-    mails: list[Mail] = field(default_factory=list)
     user_agent: str | None = None
     ip: str | None = None
     origin: str | None = None

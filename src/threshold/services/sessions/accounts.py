@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from threshold.core.errors import NotFoundError, SignedOutError, ValidationError
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.request import ClientState
-from threshold.services.runtime.transaction import run_transaction
+from threshold.services.runtime.transaction import Tx, run_transaction
 from threshold.services.sessions.clients import rotate_client_token
 from threshold.services.sessions.liveness import live_session
 from threshold.services.sessions.sessions import (
@@ -70,10 +68,10 @@ def _alive(ctx: ServerContext, session: Row) -> bool:
     )
 
 
-async def _accounts(ctx: ServerContext, conn: AsyncConnection, client: Row) -> list[Account]:
+async def _accounts(ctx: ServerContext, tx: Tx, client: Row) -> list[Account]:
     found: list[Account] = []
-    users, emails = UserRepository(conn), EmailRepository(conn)
-    for session in await SessionRepository(conn).for_client(client["id"]):
+    users, emails = UserRepository(tx.conn), EmailRepository(tx.conn)
+    for session in await SessionRepository(tx.conn).for_client(client["id"]):
         if not _alive(ctx, session):
             continue
         user = await users.get(session["user_id"])
@@ -83,15 +81,13 @@ async def _accounts(ctx: ServerContext, conn: AsyncConnection, client: Row) -> l
     return found
 
 
-async def require_active(
-    ctx: ServerContext, conn: AsyncConnection, state: ClientState
-) -> tuple[Row, Row]:
+async def require_active(ctx: ServerContext, tx: Tx, state: ClientState) -> tuple[Row, Row]:
     """(session, user) of the Client's active session; :class:`SignedOutError` if none."""
     client = state.client
     if client is None or not client["last_active_session_id"]:
         raise SignedOutError()
     try:
-        session, user = await live_session(ctx, conn, client["last_active_session_id"])
+        session, user = await live_session(ctx, tx, client["last_active_session_id"])
     except NotFoundError as exc:
         raise SignedOutError() from exc
     if session["client_id"] != client["id"]:
@@ -102,15 +98,15 @@ async def require_active(
 async def accounts_view(ctx: ServerContext, state: ClientState) -> AccountsView:
     """The Client's signed-in accounts and, when one is active, its user's live sessions."""
 
-    async def work(conn: AsyncConnection) -> AccountsView:
+    async def work(tx: Tx) -> AccountsView:
         if state.client is None:
             return AccountsView(None, [], [])
-        accounts = await _accounts(ctx, conn, state.client)
+        accounts = await _accounts(ctx, tx, state.client)
         active_id = state.client["last_active_session_id"]
         active = next((a for a in accounts if a.session["id"] == active_id), None)
         if active is None:
             return AccountsView(None, accounts, [])
-        sessions = await SessionRepository(conn).for_user(active.user["id"], status="active")
+        sessions = await SessionRepository(tx.conn).for_user(active.user["id"], status="active")
         live = [s for s in sessions if _alive(ctx, s)]
         live.sort(key=lambda s: (s["id"] != active_id, -s["last_active_at"]))
         return AccountsView(active, accounts, live)
@@ -121,10 +117,10 @@ async def accounts_view(ctx: ServerContext, state: ClientState) -> AccountsView:
 async def switch_account(ctx: ServerContext, state: ClientState, session_id: str) -> None:
     """Make another signed-in account of this browser the active one."""
 
-    async def work(conn: AsyncConnection) -> None:
+    async def work(tx: Tx) -> None:
         if state.client is None:
             raise SignedOutError()
-        await touch_session(ctx, conn, state, session_id)
+        await touch_session(ctx, tx, state, session_id)
 
     await run_transaction(ctx, work, state=state)
 
@@ -132,16 +128,16 @@ async def switch_account(ctx: ServerContext, state: ClientState, session_id: str
 async def revoke_session(ctx: ServerContext, state: ClientState, session_id: str) -> None:
     """End one of the active user's sessions on another device (not the current one)."""
 
-    async def work(conn: AsyncConnection) -> None:
-        current, user = await require_active(ctx, conn, state)
-        target = await SessionRepository(conn).get(session_id)
+    async def work(tx: Tx) -> None:
+        current, user = await require_active(ctx, tx, state)
+        target = await SessionRepository(tx.conn).get(session_id)
         if target is None or target["user_id"] != user["id"]:
             raise NotFoundError("Session not found.", param="session_id")
         if target["id"] == current["id"]:
             raise ValidationError(
                 "To end this device's session, sign out instead.", param="session_id"
             )
-        await set_session_status(ctx, conn, session_id, "revoked")
+        await set_session_status(ctx, tx, session_id, "revoked")
 
     await run_transaction(ctx, work, state=state)
 
@@ -152,18 +148,18 @@ async def sign_out(ctx: ServerContext, state: ClientState, *, everyone: bool) ->
     The client secret rotates either way, so a copied ``__client`` cookie stops working.
     """
 
-    async def work(conn: AsyncConnection) -> None:
+    async def work(tx: Tx) -> None:
         client = state.client
         if client is None:
             return
         active = client["last_active_session_id"]
         if everyone or not active:
-            await end_client_sessions(ctx, conn, state)
+            await end_client_sessions(ctx, tx, state)
             return
-        await set_session_status(ctx, conn, active, "ended", client_id=client["id"])
-        rest = await _accounts(ctx, conn, client)
+        await set_session_status(ctx, tx, active, "ended", client_id=client["id"])
+        rest = await _accounts(ctx, tx, client)
         await rotate_client_token(
-            ctx, conn, state, last_active_session_id=rest[-1].session["id"] if rest else None
+            ctx, tx, state, last_active_session_id=rest[-1].session["id"] if rest else None
         )
 
     await run_transaction(ctx, work, state=state)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threshold.core.errors import (
     AccountBannedError,
@@ -16,7 +15,7 @@ from threshold.core.errors import (
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.fields import require
 from threshold.services.runtime.request import ClientState, load_client
-from threshold.services.runtime.transaction import run_transaction
+from threshold.services.runtime.transaction import Tx, run_transaction
 from threshold.services.sessions.sessions import create_session, set_session_status
 from threshold.services.sessions.tokens import mint_session_token
 from threshold.services.users.directory import load_user
@@ -50,8 +49,8 @@ class ClientRecord:
     sessions: list[Row]
 
 
-async def _session(conn: AsyncConnection, session_id: str) -> Row:
-    return await require(SessionRepository(conn), session_id, "sess", "session", "session_id")
+async def _session(tx: Tx, session_id: str) -> Row:
+    return await require(SessionRepository(tx.conn), session_id, "sess", "session", "session_id")
 
 
 async def list_sessions(
@@ -75,8 +74,8 @@ async def list_sessions(
     if status:
         where.append(sessions.c.status == status)
 
-    async def work(conn: AsyncConnection) -> tuple[list[Row], int]:
-        pager = Pager(conn, sessions)
+    async def work(tx: Tx) -> tuple[list[Row], int]:
+        pager = Pager(tx.conn, sessions)
         return await pager.page(where, page), await pager.count(where)
 
     return await run_transaction(ctx, work, readonly=True)
@@ -84,15 +83,15 @@ async def list_sessions(
 
 async def get_session(ctx: ServerContext, session_id: str) -> Row:
     """One session."""
-    return await run_transaction(ctx, lambda conn: _session(conn, session_id), readonly=True)
+    return await run_transaction(ctx, lambda tx: _session(tx, session_id), readonly=True)
 
 
 async def revoke_session(ctx: ServerContext, session_id: str) -> Row:
     """Revoke a session: it can mint no more tokens (issued ones live until ``exp``)."""
 
-    async def work(conn: AsyncConnection) -> Row:
-        await _session(conn, session_id)
-        return await set_session_status(ctx, conn, session_id, "revoked")
+    async def work(tx: Tx) -> Row:
+        await _session(tx, session_id)
+        return await set_session_status(ctx, tx, session_id, "revoked")
 
     return await run_transaction(ctx, work)
 
@@ -105,13 +104,13 @@ async def create_session_for_user(ctx: ServerContext, user_id: str) -> Row:
             code="operation_not_allowed",
         )
 
-    async def work(conn: AsyncConnection) -> Row:
-        user = (await load_user(conn, user_id)).user
+    async def work(tx: Tx) -> Row:
+        user = (await load_user(tx, user_id)).user
         if user["banned"]:
             raise AccountBannedError(param="user_id")
         if (locked := lockout_error(ctx, user)) is not None:
             raise locked
-        return await create_session(ctx, conn, ClientState(), user)
+        return await create_session(ctx, tx, ClientState(), user)
 
     return await run_transaction(ctx, work)
 
@@ -121,26 +120,28 @@ async def create_session_token(
 ) -> str:
     """A session JWT for an active session (``azp`` from the caller's Origin)."""
 
-    async def work(conn: AsyncConnection) -> str:
-        await _session(conn, session_id)
+    async def work(tx: Tx) -> str:
+        await _session(tx, session_id)
         return await mint_session_token(
-            ctx, conn, session_id, client_id=None, origin=origin, lifetime=lifetime
+            ctx, tx, session_id, client_id=None, origin=origin, lifetime=lifetime
         )
 
     return await run_transaction(ctx, work)
 
 
-async def _client_record(conn: AsyncConnection, client: Row) -> ClientRecord:
-    rows = await SessionRepository(conn).for_client(client["id"], live_only=False)
+async def _client_record(tx: Tx, client: Row) -> ClientRecord:
+    rows = await SessionRepository(tx.conn).for_client(client["id"], live_only=False)
     return ClientRecord(client, rows)
 
 
 async def get_client(ctx: ServerContext, client_id: str) -> ClientRecord:
     """One client with its sessions."""
 
-    async def work(conn: AsyncConnection) -> ClientRecord:
-        client = await require(ClientRepository(conn), client_id, "client", "client", "client_id")
-        return await _client_record(conn, client)
+    async def work(tx: Tx) -> ClientRecord:
+        client = await require(
+            ClientRepository(tx.conn), client_id, "client", "client", "client_id"
+        )
+        return await _client_record(tx, client)
 
     return await run_transaction(ctx, work, readonly=True)
 
@@ -148,10 +149,10 @@ async def get_client(ctx: ServerContext, client_id: str) -> ClientRecord:
 async def list_clients(ctx: ServerContext, page: Page) -> tuple[list[ClientRecord], int]:
     """Clients, newest first, with the total count."""
 
-    async def work(conn: AsyncConnection) -> tuple[list[ClientRecord], int]:
-        pager = Pager(conn, clients)
+    async def work(tx: Tx) -> tuple[list[ClientRecord], int]:
+        pager = Pager(tx.conn, clients)
         rows = await pager.page([], page)
-        return [await _client_record(conn, r) for r in rows], await pager.count([])
+        return [await _client_record(tx, r) for r in rows], await pager.count([])
 
     return await run_transaction(ctx, work, readonly=True)
 
@@ -159,10 +160,10 @@ async def list_clients(ctx: ServerContext, page: Page) -> tuple[list[ClientRecor
 async def verify_client(ctx: ServerContext, token: str) -> ClientRecord:
     """The live client whose ``__client`` cookie value is ``token`` (404 otherwise)."""
 
-    async def work(conn: AsyncConnection) -> ClientRecord:
-        client = await load_client(conn, token)
+    async def work(tx: Tx) -> ClientRecord:
+        client = await load_client(tx.conn, token)
         if client is None:
             raise NotFoundError("No active client matches this token.", param="token")
-        return await _client_record(conn, client)
+        return await _client_record(tx, client)
 
     return await run_transaction(ctx, work)

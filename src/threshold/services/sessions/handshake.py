@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from threshold.core.codes import token_digest
 from threshold.core.errors import SignedOutError
 from threshold.core.ids import random_token
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.request import ClientState
-from threshold.services.runtime.transaction import run_transaction
+from threshold.services.runtime.transaction import Tx, run_transaction
 from threshold.services.sessions.clients import client_uat
 from threshold.services.sessions.tokens import mint_session_token
 from threshold.store.repositories import SessionRepository
@@ -30,17 +28,17 @@ def _cookie(name: str, value: str, *, secure: bool, max_age: int | None = None) 
 
 
 async def build_directives(
-    ctx: ServerContext, conn: AsyncConnection, state: ClientState, *, azp: str | None, secure: bool
+    ctx: ServerContext, tx: Tx, state: ClientState, *, azp: str | None, secure: bool
 ) -> list[str]:
     """``Set-Cookie`` values for the app: the active session's token and ``__client_uat``."""
     client = state.client
     session_id = client["last_active_session_id"] if client else None
     token = None
     if session_id is not None:
-        session = await SessionRepository(conn).get(session_id)
+        session = await SessionRepository(tx.conn).get(session_id)
         if session is not None and session["status"] == "active":
             try:
-                token = await mint_session_token(ctx, conn, session_id, client_id=None, origin=azp)
+                token = await mint_session_token(ctx, tx, session_id, client_id=None, origin=azp)
             except SignedOutError:
                 token = None
     if token is None:
@@ -55,11 +53,11 @@ async def build_directives(
     ]
 
 
-async def create_nonce(ctx: ServerContext, conn: AsyncConnection, directives: list[str]) -> str:
+async def create_nonce(ctx: ServerContext, tx: Tx, directives: list[str]) -> str:
     """Store the directives under a random single-use nonce (its digest only)."""
     nonce = random_token(24)
     now = ctx.now_ms()
-    await HandshakeNonceRepository(conn).insert(
+    await HandshakeNonceRepository(tx.conn).insert(
         digest=token_digest(nonce),
         directives=directives,
         expire_at=now + NONCE_TTL_SECONDS * 1000,
@@ -73,8 +71,8 @@ async def take_payload(ctx: ServerContext, nonce: str) -> list[str] | None:
     if not nonce or len(nonce) > 200:
         return None
 
-    async def work(conn: AsyncConnection) -> list[str] | None:
-        row = await HandshakeNonceRepository(conn).take(token_digest(nonce), ctx.now_ms())
+    async def work(tx: Tx) -> list[str] | None:
+        row = await HandshakeNonceRepository(tx.conn).take(token_digest(nonce), ctx.now_ms())
         return None if row is None else list(row["directives"])
 
     return await run_transaction(ctx, work)

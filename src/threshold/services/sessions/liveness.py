@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from threshold.core.errors import NotFoundError, SignedOutError
 from threshold.services.runtime.context import ServerContext
+from threshold.services.runtime.transaction import Tx
 from threshold.store.repositories import SessionRepository, UserRepository
 from threshold.store.repositories._base import Row
 
@@ -26,13 +25,13 @@ LIVE = "active"
 
 
 async def live_session_of_client(
-    ctx: ServerContext, conn: AsyncConnection, session_id: str, client_id: str | None
+    ctx: ServerContext, tx: Tx, session_id: str, client_id: str | None
 ) -> tuple[Row, Row]:
-    session = await SessionRepository(conn).get(session_id)
+    session = await SessionRepository(tx.conn).get(session_id)
     if session is None or (client_id is not None and session["client_id"] != client_id):
         raise NotFoundError("Session not found.", param="session_id")
     check_live(ctx, session)
-    user = signed_in_user(await UserRepository(conn).get(session["user_id"]))
+    user = signed_in_user(await UserRepository(tx.conn).get(session["user_id"]))
     return session, user
 
 
@@ -50,8 +49,8 @@ def check_live(ctx: ServerContext, session: Row) -> None:
     if session["status"] == LIVE and (now >= session["expire_at"] or now >= session["abandon_at"]):
         error = SignedOutError()
 
-        async def mark_expired(c: AsyncConnection) -> None:
-            await SessionRepository(c).update(session_id, status="expired", updated_at=now)
+        async def mark_expired(tx: Tx) -> None:
+            await SessionRepository(tx.conn).update(session_id, status="expired", updated_at=now)
 
         error.after_rollback = mark_expired
         raise error
@@ -59,23 +58,21 @@ def check_live(ctx: ServerContext, session: Row) -> None:
         raise SignedOutError()
 
 
-async def live_session(
-    ctx: ServerContext, conn: AsyncConnection, session_id: str
-) -> tuple[Row, Row]:
+async def live_session(ctx: ServerContext, tx: Tx, session_id: str) -> tuple[Row, Row]:
     """(session, user) when the session is active and its user not banned, else
     :class:`SignedOutError` (404 when unknown). Expired sessions are marked so."""
-    return await live_session_of_client(ctx, conn, session_id, None)
+    return await live_session_of_client(ctx, tx, session_id, None)
 
 
 def activity_is_stale(ctx: ServerContext, session: Row) -> bool:
     return bool(ctx.now_ms() - session["last_active_at"] > 30_000)
 
 
-async def record_activity(ctx: ServerContext, conn: AsyncConnection, session: Row) -> None:
+async def record_activity(ctx: ServerContext, tx: Tx, session: Row) -> None:
     """Move ``last_active_at`` (and the idle expiry, when configured) to now."""
     now_ms = ctx.now_ms()
     changes: dict[str, Any] = {"last_active_at": now_ms}
     idle = ctx.settings.session_idle_timeout
     if idle:
         changes["expire_at"] = min(session["abandon_at"], now_ms + idle * 1000)
-    await SessionRepository(conn).update(session["id"], **changes)
+    await SessionRepository(tx.conn).update(session["id"], **changes)

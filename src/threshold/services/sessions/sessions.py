@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from threshold.core.errors import NotFoundError
 from threshold.core.ids import new_id
 from threshold.services.infra.audit import audit
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.request import ClientState
+from threshold.services.runtime.transaction import Tx
 from threshold.services.sessions.clients import ensure_client, rotate_client_token
 from threshold.services.sessions.liveness import LIVE, live_session_of_client
 from threshold.store.repositories import ClientRepository, SessionRepository, UserRepository
@@ -22,7 +21,7 @@ __all__ = ["create_session", "end_client_sessions", "set_session_status", "touch
 
 async def create_session(
     ctx: ServerContext,
-    conn: AsyncConnection,
+    tx: Tx,
     state: ClientState,
     user: Row,
     *,
@@ -34,14 +33,14 @@ async def create_session(
     that session back instead of a second one. ``user_changes`` are written to the user
     with its sign-in time, in the same statement.
     """
-    client = await ensure_client(ctx, conn, state)
-    sessions = SessionRepository(conn)
+    client = await ensure_client(ctx, tx, state)
+    sessions = SessionRepository(tx.conn)
     now = ctx.now_ms()
     for existing in await sessions.for_client(client["id"]):
         if existing["user_id"] == user["id"]:
             if user_changes:
-                await UserRepository(conn).update(user["id"], **user_changes)
-            await rotate_client_token(ctx, conn, state, last_active_session_id=existing["id"])
+                await UserRepository(tx.conn).update(user["id"], **user_changes)
+            await rotate_client_token(ctx, tx, state, last_active_session_id=existing["id"])
             return existing
     settings = ctx.settings
     abandon_at = now + settings.session_max_age * 1000
@@ -61,25 +60,23 @@ async def create_session(
         created_at=now,
         updated_at=now,
     )
-    await UserRepository(conn).update(
+    await UserRepository(tx.conn).update(
         user["id"], last_sign_in_at=now, last_active_at=now, **(user_changes or {})
     )
     await rotate_client_token(
-        ctx, conn, state, last_active_session_id=session["id"], sign_in_id=None, sign_up_id=None
+        ctx, tx, state, last_active_session_id=session["id"], sign_in_id=None, sign_up_id=None
     )
     return session
 
 
-async def touch_session(
-    ctx: ServerContext, conn: AsyncConnection, state: ClientState, session_id: str
-) -> Row:
+async def touch_session(ctx: ServerContext, tx: Tx, state: ClientState, session_id: str) -> Row:
     """Make ``session_id`` the Client's active session (switch account)."""
     assert state.client is not None
-    session, _ = await live_session_of_client(ctx, conn, session_id, state.client["id"])
+    session, _ = await live_session_of_client(ctx, tx, session_id, state.client["id"])
     now = ctx.now_ms()
-    await SessionRepository(conn).update(session_id, last_active_at=now, updated_at=now)
+    await SessionRepository(tx.conn).update(session_id, last_active_at=now, updated_at=now)
     if state.client["last_active_session_id"] != session_id:
-        await ClientRepository(conn).update(
+        await ClientRepository(tx.conn).update(
             state.client["id"], last_active_session_id=session_id, updated_at=now
         )
         state.client = {**state.client, "last_active_session_id": session_id, "updated_at": now}
@@ -88,14 +85,14 @@ async def touch_session(
 
 async def set_session_status(
     ctx: ServerContext,
-    conn: AsyncConnection,
+    tx: Tx,
     session_id: str,
     status: str,
     *,
     client_id: str | None = None,
 ) -> Row:
     """End, remove or revoke one session; the Client's active session moves on if needed."""
-    sessions = SessionRepository(conn)
+    sessions = SessionRepository(tx.conn)
     session = await sessions.get(session_id)
     if session is None or (client_id is not None and session["client_id"] != client_id):
         raise NotFoundError("Session not found.", param="session_id")
@@ -103,7 +100,7 @@ async def set_session_status(
     if session["status"] == LIVE:
         await sessions.update(session_id, status=status, updated_at=now)
         session = {**session, "status": status, "updated_at": now}
-    clients = ClientRepository(conn)
+    clients = ClientRepository(tx.conn)
     client = await clients.get(session["client_id"])
     if client is not None and client["last_active_session_id"] == session_id:
         rest = await sessions.for_client(client["id"])
@@ -113,13 +110,11 @@ async def set_session_status(
     return session
 
 
-async def end_client_sessions(
-    ctx: ServerContext, conn: AsyncConnection, state: ClientState
-) -> None:
+async def end_client_sessions(ctx: ServerContext, tx: Tx, state: ClientState) -> None:
     """Sign out of every session on this Client and rotate its secret."""
     if state.client is None:
         return
-    sessions = SessionRepository(conn)
+    sessions = SessionRepository(tx.conn)
     now = ctx.now_ms()
     for session in await sessions.for_client(state.client["id"]):
         await sessions.update(session["id"], status="ended", updated_at=now)
@@ -129,4 +124,4 @@ async def end_client_sessions(
             user_id=session["user_id"],
             by=state,
         )
-    await rotate_client_token(ctx, conn, state, last_active_session_id=None)
+    await rotate_client_token(ctx, tx, state, last_active_session_id=None)

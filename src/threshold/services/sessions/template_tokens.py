@@ -22,13 +22,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from threshold.core.errors import NotFoundError
 from threshold.core.ids import is_id, random_token
 from threshold.core.tokens import CAT_TEMPLATE
 from threshold.services.runtime.context import ServerContext
-from threshold.services.runtime.transaction import run_transaction
+from threshold.services.runtime.transaction import Tx, run_transaction
 from threshold.services.sessions.liveness import live_session
 from threshold.services.users.images import image_url
 from threshold.store.repositories import EmailRepository
@@ -140,12 +138,12 @@ async def mint_template_token(
     if not is_id(session_id, "sess"):
         raise NotFoundError("Session not found.", param="session_id")
 
-    async def work(conn: AsyncConnection) -> str:
-        template = await JwtTemplateRepository(conn).by_name(template_name)
+    async def work(tx: Tx) -> str:
+        template = await JwtTemplateRepository(tx.conn).by_name(template_name)
         if template is None:
             raise NotFoundError("No JWT template has this name.", param="template_name")
-        session, user = await live_session(ctx, conn, session_id)
-        emails = await EmailRepository(conn).for_user(user["id"])
+        session, user = await live_session(ctx, tx, session_id)
+        emails = await EmailRepository(tx.conn).for_user(user["id"])
         context = shortcode_context(user, emails, session, ctx.settings.public_url)
         rendered = render_claims(template["claims"], context)
         now = ctx.now_s()

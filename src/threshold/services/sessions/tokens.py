@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from threshold.core.errors import NotFoundError, SignedOutError
 from threshold.core.tokens import CAT_SESSION, session_claims
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.request import client_digest
+from threshold.services.runtime.transaction import Tx
 from threshold.services.sessions.liveness import (
     activity_is_stale,
     check_live,
@@ -26,7 +25,7 @@ __all__ = ["mint_for_refresh", "mint_for_session", "mint_session_token"]
 
 async def mint_session_token(
     ctx: ServerContext,
-    conn: AsyncConnection,
+    tx: Tx,
     session_id: str,
     *,
     client_id: str | None,
@@ -38,15 +37,15 @@ async def mint_session_token(
 
     Records activity on the session at most every 30 s.
     """
-    session, user = await live_session_of_client(ctx, conn, session_id, client_id)
+    session, user = await live_session_of_client(ctx, tx, session_id, client_id)
     return await mint_for_session(
-        ctx, conn, session, user, origin=origin, lifetime=lifetime, extra_claims=extra_claims
+        ctx, tx, session, user, origin=origin, lifetime=lifetime, extra_claims=extra_claims
     )
 
 
 async def mint_for_session(
     ctx: ServerContext,
-    conn: AsyncConnection,
+    tx: Tx,
     session: Row,
     user: Row | None,
     *,
@@ -59,7 +58,7 @@ async def mint_for_session(
     check_live(ctx, session)
     signed_in_user(user)
     if activity_is_stale(ctx, session):
-        await record_activity(ctx, conn, session)
+        await record_activity(ctx, tx, session)
     return await _sign(ctx, session, origin=origin, lifetime=lifetime, extra=extra_claims)
 
 

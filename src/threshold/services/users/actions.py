@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from threshold.core.errors import ValidationError
 from threshold.core.ids import new_id
 from threshold.services.infra.audit import audit
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.fields import check_metadata, deep_merge
-from threshold.services.runtime.transaction import run_transaction
+from threshold.services.runtime.transaction import Tx, run_transaction
 from threshold.services.users.directory import (
     UserRecord,
     get_user,
@@ -51,12 +49,12 @@ _METADATA = ("public_metadata", "private_metadata", "unsafe_metadata")
 async def set_banned(ctx: ServerContext, user_id: str, banned: bool) -> UserRecord:
     """Ban (which ends every session of the user) or unban."""
 
-    async def work(conn: AsyncConnection) -> UserRecord:
-        await load_user(conn, user_id)
-        await UserRepository(conn).update(user_id, banned=banned, updated_at=ctx.now_ms())
+    async def work(tx: Tx) -> UserRecord:
+        await load_user(tx, user_id)
+        await UserRepository(tx.conn).update(user_id, banned=banned, updated_at=ctx.now_ms())
         if banned:
-            await revoke_user_sessions(ctx, conn, user_id)
-        return await load_user(conn, user_id)
+            await revoke_user_sessions(ctx, tx, user_id)
+        return await load_user(tx, user_id)
 
     return await run_transaction(ctx, work)
 
@@ -64,16 +62,16 @@ async def set_banned(ctx: ServerContext, user_id: str, banned: bool) -> UserReco
 async def set_locked(ctx: ServerContext, user_id: str, locked: bool) -> UserRecord:
     """Lock for the configured lockout time (ending every session), or unlock."""
 
-    async def work(conn: AsyncConnection) -> UserRecord:
-        await load_user(conn, user_id)
+    async def work(tx: Tx) -> UserRecord:
+        await load_user(tx, user_id)
         now = ctx.now_ms()
         until = now + ctx.settings.lockout_seconds * 1000 if locked else None
-        await UserRepository(conn).update(
+        await UserRepository(tx.conn).update(
             user_id, locked_until=until, failed_attempts=0, updated_at=now
         )
         if locked:
-            await revoke_user_sessions(ctx, conn, user_id)
-        return await load_user(conn, user_id)
+            await revoke_user_sessions(ctx, tx, user_id)
+        return await load_user(tx, user_id)
 
     return await run_transaction(ctx, work)
 
@@ -84,15 +82,15 @@ async def update_metadata(
     """Deep-merge (PATCH) or replace (PUT) the metadata objects that were given."""
     given = {k: check_metadata(params[k], k) for k in _METADATA if params.get(k) is not None}
 
-    async def work(conn: AsyncConnection) -> UserRecord:
-        users = UserRepository(conn)
-        record = await load_user(conn, user_id)
+    async def work(tx: Tx) -> UserRecord:
+        users = UserRepository(tx.conn)
+        record = await load_user(tx, user_id)
         changes: dict[str, Any] = {}
         for key, value in given.items():
             merged = value if replace else deep_merge(record.user[key] or {}, value)
             changes[key] = check_metadata(merged, key)
         await users.update(user_id, updated_at=ctx.now_ms(), **changes)
-        return await load_user(conn, user_id)
+        return await load_user(tx, user_id)
 
     return await run_transaction(ctx, work)
 
@@ -123,8 +121,8 @@ async def verify_password(ctx: ServerContext, user_id: str, password: str) -> bo
     if ctx.hasher.hasher.needs_rehash(digest):
         new_digest = await ctx.hasher.hash(password)
 
-    async def work(conn: AsyncConnection) -> None:
-        users = UserRepository(conn)
+    async def work(tx: Tx) -> None:
+        users = UserRepository(tx.conn)
         fresh = await users.get_for_update(user_id)
         if fresh is None:
             return
@@ -154,9 +152,9 @@ async def set_profile_image(ctx: ServerContext, user_id: str, data: bytes) -> Us
             code="form_param_value_invalid",
         )
 
-    async def work(conn: AsyncConnection) -> UserRecord:
-        await load_user(conn, user_id)
-        images = ImageRepository(conn)
+    async def work(tx: Tx) -> UserRecord:
+        await load_user(tx, user_id)
+        images = ImageRepository(tx.conn)
         await images.delete_for_user(user_id)
         now = ctx.now_ms()
         image = await images.insert(
@@ -167,8 +165,8 @@ async def set_profile_image(ctx: ServerContext, user_id: str, data: bytes) -> Us
             created_at=now,
             updated_at=now,
         )
-        await UserRepository(conn).update(user_id, image_id=image["id"], updated_at=now)
-        return await load_user(conn, user_id)
+        await UserRepository(tx.conn).update(user_id, image_id=image["id"], updated_at=now)
+        return await load_user(tx, user_id)
 
     return await run_transaction(ctx, work)
 
@@ -176,10 +174,10 @@ async def set_profile_image(ctx: ServerContext, user_id: str, data: bytes) -> Us
 async def delete_profile_image(ctx: ServerContext, user_id: str) -> UserRecord:
     """Remove the profile image (the generated avatar shows again)."""
 
-    async def work(conn: AsyncConnection) -> UserRecord:
-        await load_user(conn, user_id)
-        await ImageRepository(conn).delete_for_user(user_id)
-        await UserRepository(conn).update(user_id, image_id=None, updated_at=ctx.now_ms())
-        return await load_user(conn, user_id)
+    async def work(tx: Tx) -> UserRecord:
+        await load_user(tx, user_id)
+        await ImageRepository(tx.conn).delete_for_user(user_id)
+        await UserRepository(tx.conn).update(user_id, image_id=None, updated_at=ctx.now_ms())
+        return await load_user(tx, user_id)
 
     return await run_transaction(ctx, work)

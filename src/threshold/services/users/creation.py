@@ -7,7 +7,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threshold.core.errors import (
     IdentifierExistsError,
@@ -15,6 +14,7 @@ from threshold.core.errors import (
 )
 from threshold.core.ids import new_id
 from threshold.services.runtime.context import ServerContext
+from threshold.services.runtime.transaction import Tx
 from threshold.store.repositories import EmailRepository, UserRepository
 from threshold.store.repositories._base import Row
 from threshold.store.tables import allowlist_identifiers, blocklist_identifiers
@@ -38,13 +38,11 @@ def normalize_email(value: object, *, param: str = "email_address") -> str:
     return address
 
 
-async def check_identifier_allowed(
-    conn: AsyncConnection, address: str, *, param: str = "email_address"
-) -> None:
+async def check_identifier_allowed(tx: Tx, address: str, *, param: str = "email_address") -> None:
     """Blocklisted addresses are refused; with an allowlist, only listed ones pass."""
     domain = address.rsplit("@", 1)[-1]
     candidates = [address, f"*@{domain}", f"@{domain}", domain]
-    blocked = await conn.execute(
+    blocked = await tx.conn.execute(
         sa.select(blocklist_identifiers.c.id)
         .where(blocklist_identifiers.c.identifier.in_(candidates))
         .limit(1)
@@ -55,10 +53,10 @@ async def check_identifier_allowed(
             param=param,
             code="identifier_not_allowed_access",
         )
-    any_allowed = await conn.execute(sa.select(allowlist_identifiers.c.id).limit(1))
+    any_allowed = await tx.conn.execute(sa.select(allowlist_identifiers.c.id).limit(1))
     if any_allowed.first() is None:
         return
-    listed = await conn.execute(
+    listed = await tx.conn.execute(
         sa.select(allowlist_identifiers.c.id)
         .where(allowlist_identifiers.c.identifier.in_(candidates))
         .limit(1)
@@ -73,7 +71,7 @@ async def check_identifier_allowed(
 
 async def create_user(
     ctx: ServerContext,
-    conn: AsyncConnection,
+    tx: Tx,
     *,
     email: str | None,
     password_digest: str | None,
@@ -88,7 +86,7 @@ async def create_user(
     """
     now = ctx.now_ms()
     user_id = new_id("user")
-    emails = EmailRepository(conn)
+    emails = EmailRepository(tx.conn)
     if email is not None and await emails.by_address(email) is not None:
         raise IdentifierExistsError(param="email_address")
     values: dict[str, Any] = {
@@ -114,9 +112,9 @@ async def create_user(
         "updated_at": now,
     }
     values.update({k: v for k, v in fields.items() if k in values})
-    users = UserRepository(conn)
+    users = UserRepository(tx.conn)
     try:
-        async with conn.begin_nested():
+        async with tx.conn.begin_nested():
             await users.insert(**values)
             if email is not None:
                 email_id = new_id("idn")

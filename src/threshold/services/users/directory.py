@@ -8,13 +8,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threshold.core.errors import IdentifierExistsError, ValidationError
 from threshold.core.ids import new_id
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.fields import check_metadata, check_name, check_username, require
-from threshold.services.runtime.transaction import run_transaction
+from threshold.services.runtime.transaction import Tx, run_transaction
 from threshold.services.sessions.sessions import set_session_status
 from threshold.services.users.creation import create_user, normalize_email
 from threshold.services.users.passwords import password_digest_from
@@ -57,25 +56,25 @@ class UserRecord:
     emails: list[Row]
 
 
-async def load_user(conn: AsyncConnection, user_id: str) -> UserRecord:
+async def load_user(tx: Tx, user_id: str) -> UserRecord:
     """The user and its emails (404 when unknown)."""
-    user = await require(UserRepository(conn), user_id, "user", "user", "user_id")
-    return UserRecord(user, await EmailRepository(conn).for_user(user_id))
+    user = await require(UserRepository(tx.conn), user_id, "user", "user", "user_id")
+    return UserRecord(user, await EmailRepository(tx.conn).for_user(user_id))
 
 
 async def get_user(ctx: ServerContext, user_id: str) -> UserRecord:
     """One user."""
-    return await run_transaction(ctx, lambda conn: load_user(conn, user_id), readonly=True)
+    return await run_transaction(ctx, lambda tx: load_user(tx, user_id), readonly=True)
 
 
 async def list_users(ctx: ServerContext, filters: UserFilters, page: Page) -> list[UserRecord]:
     """One page of users matching ``filters``."""
 
-    async def work(conn: AsyncConnection) -> list[UserRecord]:
+    async def work(tx: Tx) -> list[UserRecord]:
         by_created_at = page.order_by.lstrip(" +-") == "created_at"
-        where = await user_where(conn, filters, by_created_at=by_created_at)
-        rows = await Pager(conn, users).page(where, page, USER_ORDER_FIELDS)
-        grouped = await EmailRepository(conn).for_users([r["id"] for r in rows])
+        where = await user_where(tx.conn, filters, by_created_at=by_created_at)
+        rows = await Pager(tx.conn, users).page(where, page, USER_ORDER_FIELDS)
+        grouped = await EmailRepository(tx.conn).for_users([r["id"] for r in rows])
         return [UserRecord(r, grouped[r["id"]]) for r in rows]
 
     return await run_transaction(ctx, work, readonly=True)
@@ -84,21 +83,19 @@ async def list_users(ctx: ServerContext, filters: UserFilters, page: Page) -> li
 async def count_users(ctx: ServerContext, filters: UserFilters) -> int:
     """How many users match ``filters``."""
 
-    async def work(conn: AsyncConnection) -> int:
-        return await Pager(conn, users).count(await user_where(conn, filters))
+    async def work(tx: Tx) -> int:
+        return await Pager(tx.conn, users).count(await user_where(tx.conn, filters))
 
     return await run_transaction(ctx, work, readonly=True)
 
 
-async def _check_unique(
-    conn: AsyncConnection, column: str, value: str | None, user_id: str | None
-) -> None:
+async def _check_unique(tx: Tx, column: str, value: str | None, user_id: str | None) -> None:
     if value is None:
         return
     stmt = sa.select(users.c.id).where(users.c[column] == value)
     if user_id is not None:
         stmt = stmt.where(users.c.id != user_id)
-    if (await conn.execute(stmt.limit(1))).first() is not None:
+    if (await tx.conn.execute(stmt.limit(1))).first() is not None:
         raise IdentifierExistsError(f"That {column.replace('_', ' ')} is taken.", param=column)
 
 
@@ -131,12 +128,12 @@ async def create_user_admin(ctx: ServerContext, params: Mapping[str, Any]) -> Us
         ctx, params, [*addresses, fields.get("first_name") or "", fields.get("last_name") or ""]
     )
 
-    async def work(conn: AsyncConnection) -> UserRecord:
-        await _check_unique(conn, "username", fields.get("username"), None)
-        await _check_unique(conn, "external_id", fields.get("external_id"), None)
+    async def work(tx: Tx) -> UserRecord:
+        await _check_unique(tx, "username", fields.get("username"), None)
+        await _check_unique(tx, "external_id", fields.get("external_id"), None)
         user = await create_user(
             ctx,
-            conn,
+            tx,
             email=addresses[0] if addresses else None,
             password_digest=digest,
             email_verified=True,
@@ -144,23 +141,23 @@ async def create_user_admin(ctx: ServerContext, params: Mapping[str, Any]) -> Us
             **fields,
         )
         for address in addresses[1:]:
-            await add_email(ctx, conn, user["id"], address, verified=True)
-        await UserRepository(conn).touch_search_text(user["id"])
-        return await load_user(conn, user["id"])
+            await add_email(ctx, tx, user["id"], address, verified=True)
+        await UserRepository(tx.conn).touch_search_text(user["id"])
+        return await load_user(tx, user["id"])
 
     return await run_transaction(ctx, work)
 
 
 async def add_email(
-    ctx: ServerContext, conn: AsyncConnection, user_id: str, address: str, *, verified: bool
+    ctx: ServerContext, tx: Tx, user_id: str, address: str, *, verified: bool
 ) -> Row:
     """Insert one more email address for a user; a taken address is a clear 422."""
-    emails = EmailRepository(conn)
+    emails = EmailRepository(tx.conn)
     if await emails.by_address(address) is not None:
         raise IdentifierExistsError(param="email_address")
     now = ctx.now_ms()
     try:
-        async with conn.begin_nested():
+        async with tx.conn.begin_nested():
             return await emails.insert(
                 id=new_id("idn"),
                 user_id=user_id,
@@ -184,10 +181,10 @@ async def update_user_admin(
     context += [fields.get("first_name") or current.user["first_name"] or ""]
     digest = await password_digest_from(ctx, params, context)
 
-    async def work(conn: AsyncConnection) -> UserRecord:
-        record = await load_user(conn, user_id)
-        await _check_unique(conn, "username", fields.get("username"), user_id)
-        await _check_unique(conn, "external_id", fields.get("external_id"), user_id)
+    async def work(tx: Tx) -> UserRecord:
+        record = await load_user(tx, user_id)
+        await _check_unique(tx, "username", fields.get("username"), user_id)
+        await _check_unique(tx, "external_id", fields.get("external_id"), user_id)
         now = ctx.now_ms()
         changes = {**fields, "updated_at": now}
         primary = params.get("primary_email_address_id")
@@ -195,19 +192,19 @@ async def update_user_admin(
             changes["primary_email_address_id"] = _primary_email(record, primary)
         if digest is not None:
             changes.update(password_digest=digest, password_updated_at=now)
-        await UserRepository(conn).update(user_id, **changes)
+        await UserRepository(tx.conn).update(user_id, **changes)
         if params.get("sign_out_of_other_sessions") and digest is not None:
-            await revoke_user_sessions(ctx, conn, user_id)
-        await UserRepository(conn).touch_search_text(user_id)
-        return await load_user(conn, user_id)
+            await revoke_user_sessions(ctx, tx, user_id)
+        await UserRepository(tx.conn).touch_search_text(user_id)
+        return await load_user(tx, user_id)
 
     return await run_transaction(ctx, work)
 
 
-async def revoke_user_sessions(ctx: ServerContext, conn: AsyncConnection, user_id: str) -> None:
+async def revoke_user_sessions(ctx: ServerContext, tx: Tx, user_id: str) -> None:
     """Revoke every active session of the user; their Clients move on to another session."""
-    for session in await SessionRepository(conn).for_user(user_id, status="active"):
-        await set_session_status(ctx, conn, session["id"], "revoked")
+    for session in await SessionRepository(tx.conn).for_user(user_id, status="active"):
+        await set_session_status(ctx, tx, session["id"], "revoked")
 
 
 def _primary_email(record: UserRecord, email_id: object) -> str:
@@ -230,15 +227,15 @@ def _primary_email(record: UserRecord, email_id: object) -> str:
 async def delete_user(ctx: ServerContext, user_id: str) -> str:
     """Delete the user with its emails, images, sessions and sign-in tokens."""
 
-    async def work(conn: AsyncConnection) -> str:
-        await require(UserRepository(conn), user_id, "user", "user", "user_id")
+    async def work(tx: Tx) -> str:
+        await require(UserRepository(tx.conn), user_id, "user", "user", "user_id")
         owned = sa.select(sessions.c.id).where(sessions.c.user_id == user_id)
-        await conn.execute(
+        await tx.conn.execute(
             sa.update(clients)
             .where(clients.c.last_active_session_id.in_(owned))
             .values(last_active_session_id=None, updated_at=ctx.now_ms())
         )
-        await UserRepository(conn).delete(user_id)
+        await UserRepository(tx.conn).delete(user_id)
         return user_id
 
     return await run_transaction(ctx, work)

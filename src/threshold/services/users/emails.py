@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from threshold.core.errors import ValidationError
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.fields import require
-from threshold.services.runtime.transaction import run_transaction
+from threshold.services.runtime.transaction import Tx, run_transaction
 from threshold.services.users.creation import normalize_email
 from threshold.services.users.directory import add_email, load_user
 from threshold.store.repositories import EmailRepository, UserRepository
@@ -26,20 +24,20 @@ class EmailChange:
     primary: bool | None = None
 
 
-async def _load(conn: AsyncConnection, email_id: str) -> Row:
+async def _load(tx: Tx, email_id: str) -> Row:
     return await require(
-        EmailRepository(conn), email_id, "idn", "email address", "email_address_id"
+        EmailRepository(tx.conn), email_id, "idn", "email address", "email_address_id"
     )
 
 
 async def get_email(ctx: ServerContext, email_id: str) -> Row:
     """One email address."""
-    return await run_transaction(ctx, lambda conn: _load(conn, email_id), readonly=True)
+    return await run_transaction(ctx, lambda tx: _load(tx, email_id), readonly=True)
 
 
-async def _apply(ctx: ServerContext, conn: AsyncConnection, row: Row, change: EmailChange) -> Row:
+async def _apply(ctx: ServerContext, tx: Tx, row: Row, change: EmailChange) -> Row:
     now = ctx.now_ms()
-    user = (await load_user(conn, row["user_id"])).user
+    user = (await load_user(tx, row["user_id"])).user
     is_primary = user["primary_email_address_id"] == row["id"]
     verified = row["verified"] if change.verified is None else change.verified
     if change.primary is False and is_primary:
@@ -56,12 +54,12 @@ async def _apply(ctx: ServerContext, conn: AsyncConnection, row: Row, change: Em
         )
     if verified != row["verified"]:
         strategy = "admin" if verified else "email_code"
-        await EmailRepository(conn).update(
+        await EmailRepository(tx.conn).update(
             row["id"], verified=verified, verification_strategy=strategy, updated_at=now
         )
         row = {**row, "verified": verified, "verification_strategy": strategy, "updated_at": now}
     if change.primary and not is_primary:
-        await UserRepository(conn).update(
+        await UserRepository(tx.conn).update(
             row["user_id"], primary_email_address_id=row["id"], updated_at=now
         )
     return row
@@ -73,14 +71,14 @@ async def create_email(
     """Add an address to a user (unverified unless ``verified``); the first one is primary."""
     normalized = normalize_email(address)
 
-    async def work(conn: AsyncConnection) -> Row:
-        record = await load_user(conn, user_id)
+    async def work(tx: Tx) -> Row:
+        record = await load_user(tx, user_id)
         verified = bool(change.verified)
-        row = await add_email(ctx, conn, user_id, normalized, verified=verified)
+        row = await add_email(ctx, tx, user_id, normalized, verified=verified)
         first = record.user["primary_email_address_id"] is None
         primary = change.primary if change.primary is not None else (first and verified)
-        row = await _apply(ctx, conn, row, EmailChange(verified=verified, primary=primary))
-        await UserRepository(conn).touch_search_text(user_id)
+        row = await _apply(ctx, tx, row, EmailChange(verified=verified, primary=primary))
+        await UserRepository(tx.conn).touch_search_text(user_id)
         return row
 
     return await run_transaction(ctx, work)
@@ -89,8 +87,8 @@ async def create_email(
 async def update_email(ctx: ServerContext, email_id: str, change: EmailChange) -> Row:
     """Mark verified or not, or make primary (only verified addresses can be primary)."""
 
-    async def work(conn: AsyncConnection) -> Row:
-        return await _apply(ctx, conn, await _load(conn, email_id), change)
+    async def work(tx: Tx) -> Row:
+        return await _apply(ctx, tx, await _load(tx, email_id), change)
 
     return await run_transaction(ctx, work)
 
@@ -98,18 +96,18 @@ async def update_email(ctx: ServerContext, email_id: str, change: EmailChange) -
 async def delete_email(ctx: ServerContext, email_id: str) -> str:
     """Delete an address; the primary one cannot go (make another primary first)."""
 
-    async def work(conn: AsyncConnection) -> str:
-        row = await _load(conn, email_id)
-        user = (await load_user(conn, row["user_id"])).user
+    async def work(tx: Tx) -> str:
+        row = await _load(tx, email_id)
+        user = (await load_user(tx, row["user_id"])).user
         if user["primary_email_address_id"] == row["id"]:
             raise ValidationError(
                 "The primary email address cannot be deleted. Make another one primary first.",
                 param="email_address_id",
                 code="form_param_value_invalid",
             )
-        await EmailRepository(conn).delete(email_id)
-        await UserRepository(conn).update(row["user_id"], updated_at=ctx.now_ms())
-        await UserRepository(conn).touch_search_text(row["user_id"])
+        await EmailRepository(tx.conn).delete(email_id)
+        await UserRepository(tx.conn).update(row["user_id"], updated_at=ctx.now_ms())
+        await UserRepository(tx.conn).touch_search_text(row["user_id"])
         return email_id
 
     return await run_transaction(ctx, work)

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from threshold.core.errors import AccountLockedError, ValidationError
 from threshold.core.passwords import SUPPORTED_IMPORT_HASHERS, PasswordHasher, check_password
 from threshold.services.infra.audit import audit
 from threshold.services.runtime.context import ServerContext
-from threshold.services.runtime.transaction import run_transaction
+from threshold.services.runtime.transaction import Tx, run_transaction
 from threshold.store.repositories import UserRepository
 from threshold.store.repositories._base import Row
 
@@ -98,15 +96,15 @@ async def reserve_password_check(ctx: ServerContext, user_id: str) -> None:
     threshold. Raises :class:`AccountLockedError`.
     """
 
-    async def work(conn: AsyncConnection) -> int | None:
-        users = UserRepository(conn)
+    async def work(tx: Tx) -> int | None:
+        users = UserRepository(tx.conn)
         user = await users.get_for_update(user_id)
         if user is None:
             return None
         if (locked := lockout_error(ctx, user)) is not None:
             raise locked
         if user["failed_attempts"] >= ctx.settings.lockout_attempts:
-            return await _lock(ctx, conn, user_id)
+            return await _lock(ctx, tx, user_id)
         await users.update(user_id, failed_attempts=user["failed_attempts"] + 1)
         return None
 
@@ -115,10 +113,10 @@ async def reserve_password_check(ctx: ServerContext, user_id: str) -> None:
         raise _locked_until(ctx, until)
 
 
-async def release_password_check(conn: AsyncConnection, user_id: str) -> None:
+async def release_password_check(tx: Tx, user_id: str) -> None:
     """Give back a check :func:`reserve_password_check` counted when the attempt it was
     for was refused without a verdict (it lapsed while argon2 ran)."""
-    users = UserRepository(conn)
+    users = UserRepository(tx.conn)
     user = await users.get_for_update(user_id)
     if user is not None and user["failed_attempts"] > 0:
         await users.update(user_id, failed_attempts=user["failed_attempts"] - 1)
@@ -128,23 +126,23 @@ async def settle_failed_password_check(ctx: ServerContext, user_id: str) -> int 
     """After a reserved check failed: lock the account once the count reached the
     threshold. Returns when the lock ends (ms), or None when the account is not locked."""
 
-    async def work(conn: AsyncConnection) -> int | None:
-        user = await UserRepository(conn).get_for_update(user_id)
+    async def work(tx: Tx) -> int | None:
+        user = await UserRepository(tx.conn).get_for_update(user_id)
         if user is None:
             return None
         if lockout_error(ctx, user) is not None:
             return int(user["locked_until"])
         if user["failed_attempts"] < ctx.settings.lockout_attempts:
             return None
-        return await _lock(ctx, conn, user_id)
+        return await _lock(ctx, tx, user_id)
 
     return await run_transaction(ctx, work)
 
 
-async def _lock(ctx: ServerContext, conn: AsyncConnection, user_id: str) -> int:
+async def _lock(ctx: ServerContext, tx: Tx, user_id: str) -> int:
     """Lock the account for ``THRESHOLD_LOCKOUT_SECONDS``; returns when the lock ends."""
     until = ctx.now_ms() + ctx.settings.lockout_seconds * 1000
-    await UserRepository(conn).update(user_id, failed_attempts=0, locked_until=until)
+    await UserRepository(tx.conn).update(user_id, failed_attempts=0, locked_until=until)
     return until
 
 

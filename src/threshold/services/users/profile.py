@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from threshold.core.errors import (
     ConflictError,
     InvalidCredentialsError,
@@ -23,7 +21,7 @@ from threshold.services.infra.mail import Mail
 from threshold.services.infra.ratelimit import Limit
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.request import ClientState
-from threshold.services.runtime.transaction import run_transaction
+from threshold.services.runtime.transaction import Tx, run_transaction
 from threshold.services.sessions.accounts import primary_email, require_active
 from threshold.services.users.passwords import hash_new_password
 from threshold.store.repositories import (
@@ -78,9 +76,9 @@ async def update_names(
     first = _clean_name(first_name, "first_name", "First name")
     last = _clean_name(last_name, "last_name", "Last name")
 
-    async def work(conn: AsyncConnection) -> None:
-        _, user = await require_active(ctx, conn, state)
-        users = UserRepository(conn)
+    async def work(tx: Tx) -> None:
+        _, user = await require_active(ctx, tx, state)
+        users = UserRepository(tx.conn)
         await users.update(user["id"], first_name=first, last_name=last, updated_at=ctx.now_ms())
         await users.touch_search_text(user["id"])
 
@@ -96,9 +94,13 @@ async def change_password(
             "Enter your current password.", param="current_password", code="form_param_missing"
         )
 
-    async def read(conn: AsyncConnection) -> tuple[Row, Row, str | None]:
-        session, user = await require_active(ctx, conn, state)
-        return session, user, primary_email(user, await EmailRepository(conn).for_user(user["id"]))
+    async def read(tx: Tx) -> tuple[Row, Row, str | None]:
+        session, user = await require_active(ctx, tx, state)
+        return (
+            session,
+            user,
+            primary_email(user, await EmailRepository(tx.conn).for_user(user["id"])),
+        )
 
     session, user, email = await run_transaction(ctx, read, state=state)
     limits = (
@@ -126,19 +128,21 @@ async def change_password(
     context = [e for e in (email, user["first_name"], user["last_name"]) if e]
     new_digest = await hash_new_password(ctx, new, context, param="new_password")
 
-    async def write(conn: AsyncConnection) -> None:
-        fresh_session, fresh = await require_active(ctx, conn, state)
+    async def write(tx: Tx) -> None:
+        fresh_session, fresh = await require_active(ctx, tx, state)
         if fresh_session["id"] != session["id"] or fresh["password_digest"] != digest:
             raise ConflictError(
                 "Your account changed while you were typing. Try again.", param="new_password"
             )
         now = ctx.now_ms()
-        await UserRepository(conn).update(
+        await UserRepository(tx.conn).update(
             user["id"], password_digest=new_digest, password_updated_at=now, updated_at=now
         )
-        await SessionRepository(conn).end_for_user(user["id"], "revoked", now, keep=session["id"])
+        await SessionRepository(tx.conn).end_for_user(
+            user["id"], "revoked", now, keep=session["id"]
+        )
         if email:
-            state.mails.append(_password_notice(ctx, email))
+            tx.after_commit.mail(_password_notice(ctx, email))
 
     await run_transaction(ctx, write, state=state)
     audit("password.changed", user_id=user["id"], session_id=session["id"], by=state)
@@ -177,9 +181,9 @@ async def set_image(ctx: ServerContext, state: ClientState, data: bytes) -> str:
             "Upload a PNG, JPEG, GIF or WebP image.", param="image", code="image_type_invalid"
         )
 
-    async def work(conn: AsyncConnection) -> str:
-        _, user = await require_active(ctx, conn, state)
-        images = ImageRepository(conn)
+    async def work(tx: Tx) -> str:
+        _, user = await require_active(ctx, tx, state)
+        images = ImageRepository(tx.conn)
         await images.delete_for_user(user["id"])
         now = ctx.now_ms()
         image_id = new_id("img")
@@ -191,7 +195,7 @@ async def set_image(ctx: ServerContext, state: ClientState, data: bytes) -> str:
             created_at=now,
             updated_at=now,
         )
-        await UserRepository(conn).update(user["id"], image_id=image_id, updated_at=now)
+        await UserRepository(tx.conn).update(user["id"], image_id=image_id, updated_at=now)
         return image_id
 
     return await run_transaction(ctx, work, state=state)
@@ -200,9 +204,9 @@ async def set_image(ctx: ServerContext, state: ClientState, data: bytes) -> str:
 async def delete_image(ctx: ServerContext, state: ClientState) -> None:
     """Remove the active user's profile image (the generated avatar shows again)."""
 
-    async def work(conn: AsyncConnection) -> None:
-        _, user = await require_active(ctx, conn, state)
-        await ImageRepository(conn).delete_for_user(user["id"])
-        await UserRepository(conn).update(user["id"], image_id=None, updated_at=ctx.now_ms())
+    async def work(tx: Tx) -> None:
+        _, user = await require_active(ctx, tx, state)
+        await ImageRepository(tx.conn).delete_for_user(user["id"])
+        await UserRepository(tx.conn).update(user["id"], image_id=None, updated_at=ctx.now_ms())
 
     await run_transaction(ctx, work, state=state)
