@@ -1,9 +1,10 @@
 """The layers of ``src/threshold`` and their contract (docs/architecture.md).
 
     core      imports nothing else of Threshold
+    wire      core (Clerk's JSON rendered from records, by pure functions)
     store     core
-    services  core, store; no web framework; no SQL (statements are built in the store)
-    server    core, services; never the store (it reaches the database through services)
+    services  core, wire, store; no web framework; no SQL (statements are built in the store)
+    server    core, wire, services; never the store (it reaches it through services)
     sdk       core (the SDK, its framework adapters and the package's public face)
     cli       anything: it wires the others together
 
@@ -22,16 +23,18 @@ _SDK_FACES = ("threshold.asgi", "threshold.wsgi", "threshold.fastapi", "threshol
 
 ALLOWED: dict[str, frozenset[str]] = {
     "core": frozenset({"core"}),
+    "wire": frozenset({"core", "wire"}),
     "store": frozenset({"core", "store"}),
-    "services": frozenset({"core", "store", "services"}),
-    "server": frozenset({"core", "services", "server"}),
+    "services": frozenset({"core", "wire", "store", "services"}),
+    "server": frozenset({"core", "wire", "services", "server"}),
     "sdk": frozenset({"core", "sdk"}),
-    "cli": frozenset({"core", "store", "services", "server", "sdk", "cli"}),
+    "cli": frozenset({"core", "wire", "store", "services", "server", "sdk", "cli"}),
 }
 
 WEB_FRAMEWORKS = ("starlette", "fastapi", "flask", "django", "uvicorn", "werkzeug")
 FORBIDDEN_PACKAGES: dict[str, tuple[str, ...]] = {
     "core": ("sqlalchemy", "httpx", *WEB_FRAMEWORKS),
+    "wire": ("sqlalchemy", "httpx", *WEB_FRAMEWORKS),
     "store": WEB_FRAMEWORKS,
     "services": WEB_FRAMEWORKS,
     "sdk": ("sqlalchemy",),
@@ -90,7 +93,7 @@ def layer_of(name: str) -> str | None:
     """The layer of a Threshold module, or None for a module of another package."""
     if name == "threshold.cli":
         return "cli"
-    for layer in ("core", "store", "services", "server", "sdk"):
+    for layer in ("core", "wire", "store", "services", "server", "sdk"):
         if name == f"threshold.{layer}" or name.startswith(f"threshold.{layer}."):
             return layer
     if name == "threshold" or name in _SDK_FACES or name.startswith("threshold.django"):

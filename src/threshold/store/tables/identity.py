@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from threshold.store.tables._common import ID, MS, metadata, times
+
 __all__ = [
     "allowlist_identifiers",
     "api_keys",
@@ -34,7 +36,6 @@ __all__ = [
     "instance",
     "invitations",
     "jwt_templates",
-    "metadata",
     "rate_limits",
     "sessions",
     "sign_in_tokens",
@@ -47,78 +48,58 @@ __all__ = [
     "verifications",
 ]
 
-metadata = sa.MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-
-_ID = sa.String(40)
-_MS = sa.BigInteger
-
-
-def _times() -> list[sa.Column[int]]:
-    return [
-        sa.Column("created_at", _MS, nullable=False),
-        sa.Column("updated_at", _MS, nullable=False),
-    ]
-
 
 instance = sa.Table(
     "instance",
     metadata,
-    sa.Column("id", _ID, primary_key=True),
+    sa.Column("id", ID, primary_key=True),
     sa.Column("environment", sa.String(16), nullable=False),
     sa.Column("publishable_key", sa.String(200), nullable=False),
     sa.Column("hmac_secret", sa.String(128), nullable=False),
-    *_times(),
+    *times(),
 )
 
 api_keys = sa.Table(
     "api_keys",
     metadata,
-    sa.Column("id", _ID, primary_key=True),
+    sa.Column("id", ID, primary_key=True),
     sa.Column("digest", sa.String(64), nullable=False, unique=True),
     sa.Column("prefix", sa.String(24), nullable=False),
-    sa.Column("revoked_at", _MS),
-    *_times(),
+    sa.Column("revoked_at", MS),
+    *times(),
 )
 
 signing_keys = sa.Table(
     "signing_keys",
     metadata,
-    sa.Column("kid", _ID, primary_key=True),
+    sa.Column("kid", ID, primary_key=True),
     sa.Column("private_pem", sa.Text, nullable=False),
-    sa.Column("retired_at", _MS),
-    *_times(),
+    sa.Column("retired_at", MS),
+    *times(),
 )
 
 users = sa.Table(
     "users",
     metadata,
-    sa.Column("id", _ID, primary_key=True),
+    sa.Column("id", ID, primary_key=True),
     sa.Column("external_id", sa.String(255), index=True),
     sa.Column("username", sa.String(255), unique=True),
     sa.Column("first_name", sa.String(255)),
     sa.Column("last_name", sa.String(255)),
     sa.Column("password_digest", sa.Text),
-    sa.Column("password_updated_at", _MS),
-    sa.Column("primary_email_address_id", _ID),
-    sa.Column("image_id", _ID),
+    sa.Column("password_updated_at", MS),
+    sa.Column("primary_email_address_id", ID),
+    sa.Column("image_id", ID),
     sa.Column("public_metadata", sa.JSON, nullable=False),
     sa.Column("private_metadata", sa.JSON, nullable=False),
     sa.Column("unsafe_metadata", sa.JSON, nullable=False),
     sa.Column("banned", sa.Boolean, nullable=False, default=False),
-    sa.Column("locked_until", _MS),
+    sa.Column("locked_until", MS),
     sa.Column("failed_attempts", sa.Integer, nullable=False, default=0),
-    sa.Column("last_sign_in_at", _MS),
-    sa.Column("last_active_at", _MS),
+    sa.Column("last_sign_in_at", MS),
+    sa.Column("last_active_at", MS),
     sa.Column("search_text", sa.Text, nullable=False, default=""),
-    *_times(),
+    *times(),
     # (created_at, id) is the default listing order with its tie-breaker, in one index.
     sa.Index("ix_users_created_at_id", "created_at", "id"),
     sa.Index(
@@ -157,52 +138,52 @@ END""",
 email_addresses = sa.Table(
     "email_addresses",
     metadata,
-    sa.Column("id", _ID, primary_key=True),
-    sa.Column("user_id", _ID, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("user_id", ID, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     sa.Column("email_address", sa.String(320), nullable=False, unique=True),
     sa.Column("verified", sa.Boolean, nullable=False),
     sa.Column("verification_strategy", sa.String(32), nullable=False),
-    *_times(),
+    *times(),
     sa.Index("ix_email_addresses_user_id", "user_id"),
 )
 
 images = sa.Table(
     "images",
     metadata,
-    sa.Column("id", _ID, primary_key=True),
-    sa.Column("user_id", _ID, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("user_id", ID, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     sa.Column("content_type", sa.String(64), nullable=False),
     sa.Column("data", sa.LargeBinary, nullable=False),
-    *_times(),
+    *times(),
 )
 
 clients = sa.Table(
     "clients",
     metadata,
-    sa.Column("id", _ID, primary_key=True),
+    sa.Column("id", ID, primary_key=True),
     sa.Column("token_digest", sa.String(64), nullable=False, unique=True),
-    sa.Column("last_active_session_id", _ID),
-    sa.Column("sign_in_id", _ID),
-    sa.Column("sign_up_id", _ID),
+    sa.Column("last_active_session_id", ID),
+    sa.Column("sign_in_id", ID),
+    sa.Column("sign_up_id", ID),
     sa.Column("ended", sa.Boolean, nullable=False, default=False),
-    *_times(),
+    *times(),
 )
 
 sessions = sa.Table(
     "sessions",
     metadata,
-    sa.Column("id", _ID, primary_key=True),
-    sa.Column("client_id", _ID, sa.ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("user_id", _ID, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("client_id", ID, sa.ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("user_id", ID, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("last_active_at", _MS, nullable=False),
-    sa.Column("expire_at", _MS, nullable=False),
-    sa.Column("abandon_at", _MS, nullable=False),
-    sa.Column("factor_verified_at", _MS, nullable=False),
+    sa.Column("last_active_at", MS, nullable=False),
+    sa.Column("expire_at", MS, nullable=False),
+    sa.Column("abandon_at", MS, nullable=False),
+    sa.Column("factor_verified_at", MS, nullable=False),
     sa.Column("user_agent", sa.String(512)),
     sa.Column("ip_address", sa.String(64)),
     sa.Column("actor", sa.JSON),
-    *_times(),
+    *times(),
     sa.Index("ix_sessions_user_id", "user_id"),
     sa.Index("ix_sessions_client_id", "client_id"),
 )
@@ -210,23 +191,23 @@ sessions = sa.Table(
 sign_ins = sa.Table(
     "sign_ins",
     metadata,
-    sa.Column("id", _ID, primary_key=True),
-    sa.Column("client_id", _ID, sa.ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("client_id", ID, sa.ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
     sa.Column("identifier", sa.String(320)),
-    sa.Column("user_id", _ID),
+    sa.Column("user_id", ID),
     sa.Column("status", sa.String(32), nullable=False),
     sa.Column("strategy", sa.String(32)),
-    sa.Column("email_address_id", _ID),
-    sa.Column("created_session_id", _ID),
-    sa.Column("abandon_at", _MS, nullable=False),
-    *_times(),
+    sa.Column("email_address_id", ID),
+    sa.Column("created_session_id", ID),
+    sa.Column("abandon_at", MS, nullable=False),
+    *times(),
 )
 
 sign_ups = sa.Table(
     "sign_ups",
     metadata,
-    sa.Column("id", _ID, primary_key=True),
-    sa.Column("client_id", _ID, sa.ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("client_id", ID, sa.ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
     sa.Column("email_address", sa.String(320)),
     sa.Column("email_verified", sa.Boolean, nullable=False, default=False),
     sa.Column("first_name", sa.String(255)),
@@ -234,26 +215,26 @@ sign_ups = sa.Table(
     sa.Column("username", sa.String(255)),
     sa.Column("password_digest", sa.Text),
     sa.Column("unsafe_metadata", sa.JSON, nullable=False),
-    sa.Column("invitation_id", _ID),
+    sa.Column("invitation_id", ID),
     sa.Column("status", sa.String(32), nullable=False),
-    sa.Column("created_user_id", _ID),
-    sa.Column("created_session_id", _ID),
-    sa.Column("abandon_at", _MS, nullable=False),
-    *_times(),
+    sa.Column("created_user_id", ID),
+    sa.Column("created_session_id", ID),
+    sa.Column("abandon_at", MS, nullable=False),
+    *times(),
 )
 
 verifications = sa.Table(
     "verifications",
     metadata,
-    sa.Column("id", _ID, primary_key=True),
+    sa.Column("id", ID, primary_key=True),
     sa.Column("purpose", sa.String(32), nullable=False),
-    sa.Column("subject_id", _ID, nullable=False),
+    sa.Column("subject_id", ID, nullable=False),
     sa.Column("target", sa.String(320), nullable=False),
     sa.Column("code_digest", sa.String(64), nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("expire_at", _MS, nullable=False),
-    *_times(),
+    sa.Column("expire_at", MS, nullable=False),
+    *times(),
     sa.Index("ix_verifications_subject", "subject_id", "purpose"),
 )
 
@@ -262,70 +243,70 @@ handshake_nonces = sa.Table(
     metadata,
     sa.Column("digest", sa.String(64), primary_key=True),
     sa.Column("directives", sa.JSON, nullable=False),
-    sa.Column("expire_at", _MS, nullable=False),
-    sa.Column("created_at", _MS, nullable=False),
+    sa.Column("expire_at", MS, nullable=False),
+    sa.Column("created_at", MS, nullable=False),
 )
 
 rate_limits = sa.Table(
     "rate_limits",
     metadata,
     sa.Column("key", sa.String(400), primary_key=True),
-    sa.Column("window_start", _MS, nullable=False),
+    sa.Column("window_start", MS, nullable=False),
     sa.Column("count", sa.Integer, nullable=False),
 )
 
 jwt_templates = sa.Table(
     "jwt_templates",
     metadata,
-    sa.Column("id", _ID, primary_key=True),
+    sa.Column("id", ID, primary_key=True),
     sa.Column("name", sa.String(255), nullable=False, unique=True),
     sa.Column("claims", sa.JSON, nullable=False),
     sa.Column("lifetime", sa.Integer, nullable=False),
     sa.Column("allowed_clock_skew", sa.Integer, nullable=False),
-    *_times(),
+    *times(),
 )
 
 invitations = sa.Table(
     "invitations",
     metadata,
-    sa.Column("id", _ID, primary_key=True),
+    sa.Column("id", ID, primary_key=True),
     sa.Column("email_address", sa.String(320), nullable=False),
     sa.Column("public_metadata", sa.JSON, nullable=False),
     sa.Column("redirect_url", sa.Text),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("ticket_digest", sa.String(64), nullable=False, unique=True),
-    sa.Column("expires_at", _MS),
-    *_times(),
+    sa.Column("expires_at", MS),
+    *times(),
 )
 
 sign_in_tokens = sa.Table(
     "sign_in_tokens",
     metadata,
-    sa.Column("id", _ID, primary_key=True),
-    sa.Column("user_id", _ID, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("user_id", ID, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("ticket_digest", sa.String(64), nullable=False, unique=True),
-    sa.Column("expires_at", _MS, nullable=False),
-    *_times(),
+    sa.Column("expires_at", MS, nullable=False),
+    *times(),
 )
 
 allowlist_identifiers = sa.Table(
     "allowlist_identifiers",
     metadata,
-    sa.Column("id", _ID, primary_key=True),
+    sa.Column("id", ID, primary_key=True),
     sa.Column("identifier", sa.String(320), nullable=False, unique=True),
     sa.Column("identifier_type", sa.String(32), nullable=False),
-    sa.Column("invitation_id", _ID),
-    *_times(),
+    sa.Column("invitation_id", ID),
+    *times(),
 )
 
 blocklist_identifiers = sa.Table(
     "blocklist_identifiers",
     metadata,
-    sa.Column("id", _ID, primary_key=True),
+    sa.Column("id", ID, primary_key=True),
     sa.Column("identifier", sa.String(320), nullable=False, unique=True),
     sa.Column("identifier_type", sa.String(32), nullable=False),
-    *_times(),
+    *times(),
 )
 
 
