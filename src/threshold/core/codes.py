@@ -6,7 +6,17 @@ import hashlib
 import hmac
 import secrets
 
-__all__ = ["TEST_CODE", "code_digest", "codes_equal", "new_code", "token_digest"]
+__all__ = [
+    "CODE_TTL_SECONDS",
+    "TEST_CODE",
+    "code_digest",
+    "codes_equal",
+    "new_code",
+    "token_digest",
+]
+
+CODE_TTL_SECONDS = 600
+"""How long an emailed code can be used."""
 
 TEST_CODE = "424242"
 """The fixed code that ``+clerk_test`` addresses accept on development instances."""

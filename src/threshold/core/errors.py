@@ -14,6 +14,7 @@ ThresholdError
  ├── PermissionDeniedError       (403)
  ├── NotFoundError               (404 resource_not_found)
  ├── ConflictError               (409)
+ │    └── DuplicateError         a unique value (an address, a name) is stored already
  ├── PayloadTooLargeError        (413)
  ├── RateLimitedError            (429 + Retry-After)
  └── UnavailableError            a dependency (the database) is down (503 + Retry-After)
@@ -33,6 +34,7 @@ __all__ = [
     "CodeIncorrectError",
     "ConfigurationError",
     "ConflictError",
+    "DuplicateError",
     "IdentifierExistsError",
     "InvalidCredentialsError",
     "MethodNotAllowedError",
@@ -166,6 +168,15 @@ class NotFoundError(ThresholdError):
 class ConflictError(ThresholdError):
     code = "duplicate_record"
     default_message = "That record already exists."
+
+
+class DuplicateError(ConflictError):
+    """The database refused a value that must be unique (``field`` names it). The store
+    raises it; services say in words what was taken."""
+
+    def __init__(self, field: str, message: str | None = None, **kw: Any) -> None:
+        super().__init__(message, param=field, **kw)
+        self.field = field
 
 
 class MethodNotAllowedError(ThresholdError):
