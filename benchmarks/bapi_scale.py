@@ -36,15 +36,11 @@ import httpx
 
 from benchmarks._pg import PG_ADMIN, admin
 from benchmarks.http_servers import ROOT, _free_port, serve
+from threshold.core.records.listing import Page, UserFilters
 from threshold.services.users.directory import USER_ORDER_FIELDS
 from threshold.store.db import Database
-from threshold.store.repositories.admin import (
-    FTS_MOST,
-    Page,
-    UserFilters,
-    page_statement,
-    user_where,
-)
+from threshold.store.repositories.listing import page_statement
+from threshold.store.repositories.user_search import FTS_MOST, user_where
 from threshold.store.tables import users
 
 __all__ = ["SIZES", "markdown", "run"]

@@ -23,17 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from tests.backend_api.conftest import Api, unique_email
 from tests.support import postgres_database, require_postgres
 from threshold.core.ids import new_id
+from threshold.core.records.listing import Page, UserFilters
 from threshold.services.users.directory import USER_ORDER_FIELDS
 from threshold.store.db import Database
 from threshold.store.migrate import alembic_config, upgrade
-from threshold.store.repositories.admin import (
-    FTS_MOST,
-    Page,
-    UserFilters,
-    page_statement,
-    user_conditions,
-    user_where,
-)
+from threshold.store.repositories.listing import page_statement
+from threshold.store.repositories.user_search import FTS_MOST, user_conditions, user_where
 from threshold.store.tables import email_addresses, metadata, users
 
 ResultT = TypeVar("ResultT")

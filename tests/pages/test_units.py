@@ -7,6 +7,7 @@ from starlette.datastructures import Headers
 
 import threshold.server.pages as pages
 from tests.pages.helpers import make_png
+from threshold.core.records.users import User
 from threshold.server.pages.csrf import CsrfError, check_origin, issue_token, token_is_valid
 from threshold.server.pages.images import avatar_colour, initials
 from threshold.server.pages.profile_view import describe_device, relative_time
@@ -110,7 +111,9 @@ def test_wording_helpers() -> None:
     assert relative_time(now - 3 * 3_600_000, now) == "3 hours ago"
     assert relative_time(now - 2 * 86_400_000, now) == "2 days ago"
     assert relative_time(0, now) == "1 Jan 1970"
-    assert initials({"first_name": "ada", "last_name": "lovelace"}, None) == "AL"
-    assert initials({"first_name": None, "last_name": None}, "zed@example.com") == "Z"
+    ada = User(id="user_1", first_name="ada", last_name="lovelace", created_at=0, updated_at=0)
+    assert initials(ada, None) == "AL"
+    nameless = User(id="user_2", created_at=0, updated_at=0)
+    assert initials(nameless, "zed@example.com") == "Z"
     assert initials(None, None) == "?"
     assert avatar_colour("user_1") == avatar_colour("user_1")

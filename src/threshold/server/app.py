@@ -26,10 +26,12 @@ from threshold.server import frontend_api
 from threshold.server.errors import error_response, unexpected_error_response
 from threshold.server.logs import AccessLog
 from threshold.server.middleware import SecurityMiddleware
+from threshold.services.auth.strategies.registry import StrategyRegistry
 from threshold.services.infra.mail import Mailer
 from threshold.services.infra.ratelimit import RedisRateLimiter
 from threshold.services.instance.settings import Settings
 from threshold.services.runtime.build import build_context
+from threshold.services.runtime.context import ServerContext
 
 __all__ = ["create_app"]
 
@@ -50,13 +52,19 @@ def create_app(
     *,
     clock: Clock | None = None,
     mailers: list[Mailer] | None = None,
+    strategies: StrategyRegistry[ServerContext] | None = None,
 ) -> Starlette:
-    """The whole server. The context is built in the lifespan (database, keys, instance)."""
+    """The whole server. The context is built in the lifespan (database, keys, instance).
+
+    ``strategies``: the sign-in factors and sign-up verifications to offer (Threshold's
+    own by default: ``services.auth.strategies.shipped.default_strategies()``, to which a
+    second factor can be registered).
+    """
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        ctx = await build_context(settings, clock=clock, mailers=mailers)
+        ctx = await build_context(settings, clock=clock, mailers=mailers, strategies=strategies)
         app.state.ctx = ctx
         try:
             yield

@@ -21,10 +21,13 @@ from sqlalchemy.util import await_only
 
 from threshold.core.errors import UnavailableError
 from threshold.store.point_reads import PointRead, SqliteLoopReader, sqlite_loop_connector
-from threshold.store.repositories._base import Row
 from threshold.store.sqlite_driver import async_creator, connect_arguments
 
 __all__ = ["Database", "is_sqlite_url"]
+
+Row = dict[str, Any]
+"""A row read by a point read, as ``.mappings().first()`` would give it (never past the
+store: repositories turn rows into records)."""
 
 
 def is_sqlite_url(url: str) -> bool:

@@ -9,14 +9,13 @@ from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
-from threshold.core.codes import token_digest
 from threshold.core.errors import AuthenticationError
+from threshold.core.records.listing import Listed, Page
 from threshold.server.errors import JSON
 from threshold.server.http import client_ip, origin_of
 from threshold.services.infra.audit import audit
+from threshold.services.instance.api_keys import secret_key_is_active
 from threshold.services.runtime.context import ServerContext
-from threshold.store.repositories.admin import Page
-from threshold.store.repositories.instance import InstanceRepository
 
 __all__ = [
     "CTX_SCOPE_KEY",
@@ -27,6 +26,7 @@ __all__ = [
     "answer",
     "authenticate",
     "error_responses",
+    "listed",
     "listing",
     "order_by_param",
     "request_origin",
@@ -55,11 +55,7 @@ async def authenticate(
     """
     ctx: ServerContext = request.scope[CTX_SCOPE_KEY]
     key = credentials.credentials if credentials is not None else ""
-    row = None
-    if key.startswith(("sk_test_", "sk_live_")) and len(key) <= 200:
-        async with ctx.db.transaction(readonly=True) as conn:
-            row = await InstanceRepository(conn).active_api_key(token_digest(key))
-    if row is None:
+    if not await secret_key_is_active(ctx, key):
         ip = client_ip(request, ctx.settings)
         audit(
             "backend_api.auth_failed",
@@ -121,11 +117,16 @@ def answer(body: Any) -> JSON:
 
 
 def listing(
-    rows: Sequence[ItemT], total: int, params: Listing, shape: Callable[[ItemT], Any]
+    items: Sequence[ItemT], total: int, params: Listing, shape: Callable[[ItemT], Any]
 ) -> JSON:
     """A bare array, or ``{data, total_count}`` when ``paginated=true``."""
-    data = [shape(r) for r in rows]
+    data = [shape(item) for item in items]
     return answer({"data": data, "total_count": total} if params.paginated else data)
+
+
+def listed(found: Listed[ItemT], params: Listing, shape: Callable[[ItemT], Any]) -> JSON:
+    """:func:`listing` of a page a service listed with its total."""
+    return listing(found.items, found.total, params, shape)
 
 
 class ClerkErrorOut(BaseModel):

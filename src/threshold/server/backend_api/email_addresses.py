@@ -8,10 +8,10 @@ from starlette.responses import Response
 from threshold.server.backend_api.bodies import EmailCreateIn, EmailUpdateIn
 from threshold.server.backend_api.deps import Ctx, answer, error_responses
 from threshold.server.backend_api.schemas import DeletedObjectOut, EmailAddressOut
-from threshold.server.backend_api.serialize import deleted_json
-from threshold.server.wire import email_json
 from threshold.services.users import emails as admin_emails
 from threshold.services.users.emails import EmailChange
+from threshold.wire.deleted import deleted_json
+from threshold.wire.users import email_json
 
 __all__ = ["router"]
 
@@ -23,8 +23,8 @@ async def create(ctx: Ctx, body: EmailCreateIn) -> Response:
     """Add an address to a user: unverified unless ``verified``; ``primary`` needs it verified
     (a user's first verified address becomes primary by itself)."""
     change = EmailChange(verified=body.verified, primary=body.primary)
-    row = await admin_emails.create_email(ctx, body.user_id, body.email_address, change)
-    return answer(email_json(row))
+    email = await admin_emails.create_email(ctx, body.user_id, body.email_address, change)
+    return answer(email_json(email))
 
 
 @router.get(

@@ -7,21 +7,24 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
+from threshold.core.records.identifiers import IdentifierList
 from threshold.server.backend_api.bodies import IdentifierIn
-from threshold.server.backend_api.deps import Ctx, Listing, answer, error_responses, listing
+from threshold.server.backend_api.deps import Ctx, Listing, answer, error_responses, listed
 from threshold.server.backend_api.schemas import (
     AllowlistIdentifierOut,
     BlocklistIdentifierOut,
     DeletedObjectOut,
     Paged,
 )
-from threshold.server.backend_api.serialize import deleted_json, identifier_json
-from threshold.services.instance.identifier_lists import IdentifierList
+from threshold.services.instance.identifier_lists import IdentifierListService
+from threshold.wire.deleted import deleted_json
+from threshold.wire.identifiers import identifier_json
 
 __all__ = ["router"]
 
 router = APIRouter(responses=error_responses())
-_ALLOW, _BLOCK = IdentifierList("allowlist"), IdentifierList("blocklist")
+_ALLOWLIST, _BLOCKLIST = IdentifierList.ALLOWLIST, IdentifierList.BLOCKLIST
+_ALLOW, _BLOCK = IdentifierListService(_ALLOWLIST), IdentifierListService(_BLOCKLIST)
 
 
 @router.get(
@@ -32,8 +35,8 @@ _ALLOW, _BLOCK = IdentifierList("allowlist"), IdentifierList("blocklist")
 )
 async def list_allowlist(ctx: Ctx, params: Annotated[Listing, Depends()]) -> Response:
     """Allowed identifiers. When the list is not empty, only they can sign up or sign in."""
-    rows, total = await _ALLOW.list(ctx, params.page())
-    return listing(rows, total, params, lambda r: identifier_json(r, "allowlist", ctx.instance.id))
+    found = await _ALLOW.list(ctx, params.page())
+    return listed(found, params, lambda e: identifier_json(e, _ALLOWLIST, ctx.instance.id))
 
 
 @router.post(
@@ -44,8 +47,8 @@ async def list_allowlist(ctx: Ctx, params: Annotated[Listing, Depends()]) -> Res
 )
 async def add_allowlist(ctx: Ctx, body: IdentifierIn) -> Response:
     """Allow an email address or a domain (``*@example.com``); ``notify`` mails the address."""
-    row = await _ALLOW.create(ctx, body.identifier, notify=bool(body.notify))
-    return answer(identifier_json(row, "allowlist", ctx.instance.id))
+    entry = await _ALLOW.create(ctx, body.identifier, notify=bool(body.notify))
+    return answer(identifier_json(entry, _ALLOWLIST, ctx.instance.id))
 
 
 @router.delete(
@@ -68,9 +71,9 @@ async def delete_allowlist(ctx: Ctx, identifier_id: str) -> Response:
 )
 async def list_blocklist(ctx: Ctx, params: Annotated[Listing, Depends()]) -> Response:
     """Blocked identifiers, always as ``{data, total_count}``."""
-    rows, total = await _BLOCK.list(ctx, params.page())
-    data = [identifier_json(r, "blocklist", ctx.instance.id) for r in rows]
-    return answer({"data": data, "total_count": total})
+    found = await _BLOCK.list(ctx, params.page())
+    data = [identifier_json(e, _BLOCKLIST, ctx.instance.id) for e in found.items]
+    return answer({"data": data, "total_count": found.total})
 
 
 @router.post(
@@ -81,8 +84,8 @@ async def list_blocklist(ctx: Ctx, params: Annotated[Listing, Depends()]) -> Res
 )
 async def add_blocklist(ctx: Ctx, body: IdentifierIn) -> Response:
     """Block an email address or a domain from signing up and signing in."""
-    row = await _BLOCK.create(ctx, body.identifier)
-    return answer(identifier_json(row, "blocklist", ctx.instance.id))
+    entry = await _BLOCK.create(ctx, body.identifier)
+    return answer(identifier_json(entry, _BLOCKLIST, ctx.instance.id))
 
 
 @router.delete(

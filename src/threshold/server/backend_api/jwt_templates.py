@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
-from threshold.server.backend_api.bodies import JwtTemplateIn
-from threshold.server.backend_api.deps import Ctx, Listing, answer, error_responses, listing
+from threshold.server.backend_api.bodies import JwtTemplateIn, template_fields
+from threshold.server.backend_api.deps import Ctx, Listing, answer, error_responses, listed
 from threshold.server.backend_api.schemas import DeletedObjectOut, JwksOut, JwtTemplateOut, Paged
-from threshold.server.backend_api.serialize import deleted_json, template_json
 from threshold.services.instance import jwt_templates as templates
+from threshold.wire.deleted import deleted_json
+from threshold.wire.jwt_templates import template_json
 
 __all__ = ["router"]
 
@@ -35,16 +36,14 @@ async def jwks(ctx: Ctx) -> Response:
 )
 async def list_templates(ctx: Ctx, params: Annotated[Listing, Depends()]) -> Response:
     """JWT templates, newest first."""
-    rows, total = await templates.list_templates(ctx, params.page())
-    return listing(rows, total, params, template_json)
+    return listed(await templates.list_templates(ctx, params.page()), params, template_json)
 
 
 @router.post("/jwt_templates", response_model=JwtTemplateOut, tags=_TAG, summary="Create")
 async def create_template(ctx: Ctx, body: JwtTemplateIn) -> Response:
     """A template: a unique ``name``, ``claims`` with ``{{user.*}}`` shortcodes, a
     ``lifetime`` (default 60 s) and ``allowed_clock_skew`` (default 5 s)."""
-    row = await templates.create_template(ctx, body.model_dump(exclude_unset=True))
-    return answer(template_json(row))
+    return answer(template_json(await templates.create_template(ctx, template_fields(body))))
 
 
 @router.get("/jwt_templates/{template_id}", response_model=JwtTemplateOut, tags=_TAG, summary="Get")
@@ -58,8 +57,8 @@ async def get_template(ctx: Ctx, template_id: str) -> Response:
 )
 async def update_template(ctx: Ctx, template_id: str, body: JwtTemplateIn) -> Response:
     """Replace the name and claims (lifetime and skew when given)."""
-    row = await templates.update_template(ctx, template_id, body.model_dump(exclude_unset=True))
-    return answer(template_json(row))
+    template = await templates.update_template(ctx, template_id, template_fields(body))
+    return answer(template_json(template))
 
 
 @router.delete(

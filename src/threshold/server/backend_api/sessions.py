@@ -9,13 +9,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from threshold.core.errors import NotFoundError
+from threshold.core.records.clients import SessionStatus
 from threshold.server.backend_api.bodies import ClientVerifyIn, SessionCreateIn, TokenIn
 from threshold.server.backend_api.deps import (
     Ctx,
     Listing,
     answer,
     error_responses,
-    listing,
+    listed,
     request_origin,
 )
 from threshold.server.backend_api.schemas import (
@@ -25,11 +26,11 @@ from threshold.server.backend_api.schemas import (
     SessionOut,
     TokenOut,
 )
-from threshold.server.backend_api.serialize import client_json
-from threshold.server.wire import session_json
 from threshold.services.sessions import directory as admin_sessions
 from threshold.services.sessions.handshake import take_payload
 from threshold.services.sessions.template_tokens import mint_template_token
+from threshold.wire.clients import client_json
+from threshold.wire.sessions import session_json, token_json
 
 __all__ = ["clients_router", "router"]
 
@@ -49,10 +50,14 @@ async def list_sessions(
     status: Status | None = None,
 ) -> Response:
     """Sessions of a user or a client (one of the two is required), newest first."""
-    rows, total = await admin_sessions.list_sessions(
-        ctx, user_id=user_id, client_id=client_id, status=status, page=params.page()
+    found = await admin_sessions.list_sessions(
+        ctx,
+        user_id=user_id,
+        client_id=client_id,
+        status=None if status is None else SessionStatus(status),
+        page=params.page(),
     )
-    return listing(rows, total, params, session_json)
+    return listed(found, params, session_json)
 
 
 @router.post("/sessions", response_model=SessionOut, summary="Create a session (testing)")
@@ -86,7 +91,7 @@ async def create_token(
         origin=request_origin(request),
         lifetime=body.expires_in_seconds if body else None,
     )
-    return answer({"object": "token", "jwt": jwt})
+    return answer(token_json(jwt))
 
 
 @router.post(
@@ -105,14 +110,13 @@ async def create_template_token(
         origin=request_origin(request),
         lifetime=body.expires_in_seconds if body else None,
     )
-    return answer({"object": "token", "jwt": jwt})
+    return answer(token_json(jwt))
 
 
 @clients_router.get("/clients", response_model=list[ClientOut] | Paged[ClientOut], summary="List")
 async def list_clients(ctx: Ctx, params: Annotated[Listing, Depends()]) -> Response:
     """Clients (browsers), newest first, each with all of its sessions."""
-    records, total = await admin_sessions.list_clients(ctx, params.page())
-    return listing(records, total, params, client_json)
+    return listed(await admin_sessions.list_clients(ctx, params.page()), params, client_json)
 
 
 @clients_router.get(

@@ -9,19 +9,20 @@ from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
 from threshold.core.errors import ValidationError
-from threshold.server.backend_api.bodies import InvitationIn, SignInTokenIn
+from threshold.core.records.tickets import InvitationStatus
+from threshold.server.backend_api.bodies import InvitationIn, SignInTokenIn, new_invitation
 from threshold.server.backend_api.deps import (
     Ctx,
     Listing,
     answer,
     error_responses,
-    listing,
+    listed,
     order_by_param,
 )
 from threshold.server.backend_api.schemas import InvitationOut, Paged, SignInTokenOut
-from threshold.server.backend_api.serialize import invitation_json, sign_in_token_json
 from threshold.server.http import safe_redirect
 from threshold.services.auth import tickets
+from threshold.wire.tickets import invitation_json, sign_in_token_json
 
 __all__ = ["router"]
 
@@ -34,8 +35,8 @@ _INV: list[str | Enum] = ["Invitations"]
 async def create_sign_in_token(ctx: Ctx, body: SignInTokenIn) -> Response:
     """A single-use link that signs the user in: ``url`` is
     ``<public_url>/sign-in?__clerk_ticket=<token>`` (30 days unless ``expires_in_seconds``)."""
-    ticket = await tickets.create_sign_in_token(ctx, body.user_id, body.expires_in_seconds)
-    return answer(sign_in_token_json(ticket.row, ticket))
+    issued = await tickets.create_sign_in_token(ctx, body.user_id, body.expires_in_seconds)
+    return answer(sign_in_token_json(issued.ticket, secret=issued.secret, url=issued.url))
 
 
 @router.post(
@@ -62,8 +63,8 @@ async def create_invitation(ctx: Ctx, body: InvitationIn) -> Response:
                 param="redirect_url",
                 code="form_param_value_invalid",
             )
-    ticket = await tickets.create_invitation(ctx, body.model_dump(exclude_unset=True), redirect)
-    return answer(invitation_json(ticket.row, ctx.now_ms(), ticket))
+    issued = await tickets.create_invitation(ctx, new_invitation(body, redirect))
+    return answer(invitation_json(issued.ticket, ctx.now_ms(), url=issued.url))
 
 
 @router.get(
@@ -77,16 +78,17 @@ async def list_invitations(
     params: Annotated[Listing, Depends()],
     status: Literal["pending", "accepted", "revoked", "expired"] | None = None,
     query: Annotated[str | None, Query(max_length=320)] = None,
-    order_by: Annotated[
-        str, order_by_param(("created_at", "email_address", "expires_at"))
-    ] = "-created_at",
+    order_by: Annotated[str, order_by_param(tickets.INVITATION_ORDER_FIELDS)] = "-created_at",
 ) -> Response:
     """Invitations, filtered by status and by part of the address."""
-    rows, total = await tickets.list_invitations(
-        ctx, status=status, query=query, page=params.page(order_by)
+    found = await tickets.list_invitations(
+        ctx,
+        status=None if status is None else InvitationStatus(status),
+        query=query,
+        page=params.page(order_by),
     )
     now = ctx.now_ms()
-    return listing(rows, total, params, lambda r: invitation_json(r, now))
+    return listed(found, params, lambda i: invitation_json(i, now))
 
 
 @router.post(
@@ -94,5 +96,5 @@ async def list_invitations(
 )
 async def revoke_invitation(ctx: Ctx, invitation_id: str) -> Response:
     """Revoke a pending invitation (400 when it was already accepted or revoked)."""
-    row = await tickets.revoke_invitation(ctx, invitation_id)
-    return answer(invitation_json(row, ctx.now_ms()))
+    invitation = await tickets.revoke_invitation(ctx, invitation_id)
+    return answer(invitation_json(invitation, ctx.now_ms()))

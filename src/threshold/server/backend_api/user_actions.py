@@ -8,10 +8,10 @@ from fastapi import APIRouter, File, UploadFile
 from starlette.responses import Response
 
 from threshold.core.errors import PayloadTooLargeError, ValidationError
-from threshold.server.backend_api.bodies import MetadataIn, VerifyPasswordIn
+from threshold.server.backend_api.bodies import MetadataIn, VerifyPasswordIn, metadata_update
 from threshold.server.backend_api.deps import Ctx, answer, error_responses
 from threshold.server.backend_api.schemas import UserOut, VerifyPasswordOut
-from threshold.server.backend_api.serialize import user_out
+from threshold.server.backend_api.views import user_out
 from threshold.services.users import actions
 
 __all__ = ["router"]
@@ -46,15 +46,15 @@ async def unlock(ctx: Ctx, user_id: str) -> Response:
 @router.patch("/users/{user_id}/metadata", response_model=UserOut, summary="Merge metadata")
 async def merge_metadata(ctx: Ctx, user_id: str, body: MetadataIn) -> Response:
     """Deep-merge: nested objects merge, a key set to null is removed."""
-    params = body.model_dump(exclude_unset=True)
-    return answer(user_out(ctx, await actions.update_metadata(ctx, user_id, params, replace=False)))
+    update = metadata_update(body)
+    return answer(user_out(ctx, await actions.update_metadata(ctx, user_id, update, merge=True)))
 
 
 @router.put("/users/{user_id}/metadata", response_model=UserOut, summary="Replace metadata")
 async def replace_metadata(ctx: Ctx, user_id: str, body: MetadataIn) -> Response:
     """Replace each metadata object that is given; the others stay."""
-    params = body.model_dump(exclude_unset=True)
-    return answer(user_out(ctx, await actions.update_metadata(ctx, user_id, params, replace=True)))
+    update = metadata_update(body)
+    return answer(user_out(ctx, await actions.update_metadata(ctx, user_id, update, merge=False)))
 
 
 @router.post(

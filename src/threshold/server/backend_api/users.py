@@ -7,7 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
-from threshold.server.backend_api.bodies import UserCreateIn, UserUpdateIn
+from threshold.core.records.listing import UserFilters
+from threshold.server.backend_api.bodies import (
+    UserCreateIn,
+    UserUpdateIn,
+    user_creation,
+    user_update,
+)
 from threshold.server.backend_api.deps import (
     Ctx,
     Listing,
@@ -22,9 +28,9 @@ from threshold.server.backend_api.schemas import (
     TotalCountOut,
     UserOut,
 )
-from threshold.server.backend_api.serialize import deleted_json, user_out
+from threshold.server.backend_api.views import user_out
 from threshold.services.users import directory as admin_users
-from threshold.store.repositories.admin import UserFilters
+from threshold.wire.deleted import deleted_json
 
 __all__ = ["router"]
 
@@ -67,9 +73,9 @@ async def list_users(
 ) -> Response:
     """Users matching every given filter (any value of a repeated filter), newest first."""
     page = params.page(order_by)
-    records = await admin_users.list_users(ctx, filters, page)
-    total = await admin_users.count_users(ctx, filters) if params.paginated else len(records)
-    return listing(records, total, params, lambda r: user_out(ctx, r))
+    views = await admin_users.list_users(ctx, filters, page)
+    total = await admin_users.count_users(ctx, filters) if params.paginated else len(views)
+    return listing(views, total, params, lambda v: user_out(ctx, v))
 
 
 @router.get("/users/count", response_model=TotalCountOut, summary="Count users")
@@ -89,15 +95,14 @@ async def get_user(ctx: Ctx, user_id: str) -> Response:
 async def create_user(ctx: Ctx, body: UserCreateIn) -> Response:
     """Create a user: verified email addresses, a password (checked against the policy
     unless ``skip_password_checks``) or an imported bcrypt/argon2 ``password_digest``."""
-    record = await admin_users.create_user_admin(ctx, body.model_dump(exclude_unset=True))
-    return answer(user_out(ctx, record))
+    return answer(user_out(ctx, await admin_users.create_user_admin(ctx, user_creation(body))))
 
 
 @router.patch("/users/{user_id}", response_model=UserOut, summary="Update a user")
 async def update_user(ctx: Ctx, user_id: str, body: UserUpdateIn) -> Response:
     """Change the given fields only; metadata given here replaces the stored object."""
-    record = await admin_users.update_user_admin(ctx, user_id, body.model_dump(exclude_unset=True))
-    return answer(user_out(ctx, record))
+    view = await admin_users.update_user_admin(ctx, user_id, user_update(body))
+    return answer(user_out(ctx, view))
 
 
 @router.delete("/users/{user_id}", response_model=DeletedObjectOut, summary="Delete a user")

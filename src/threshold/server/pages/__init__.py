@@ -11,7 +11,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 
-from threshold.server.pages import dev, images, profile, sign_in, sign_out, sign_up
+from threshold.server.pages import dev, factor_two, images, profile, sign_in, sign_out, sign_up
 from threshold.server.pages.code_flows import EMAIL_CODE, RESET_PASSWORD
 from threshold.server.pages.rendering import render_error_page, render_unexpected_page
 
@@ -19,6 +19,7 @@ __all__ = ["render_error_page", "render_unexpected_page", "routes", "wants_html"
 
 routes: list[BaseRoute] = [
     *sign_in.routes,
+    *factor_two.routes,
     *EMAIL_CODE.routes(),
     *RESET_PASSWORD.routes(),
     *sign_up.routes,

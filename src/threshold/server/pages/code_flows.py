@@ -4,7 +4,9 @@ Both ask for an email, send a 6-digit code, check it, and (for a reset) take a n
 password. Neither says whether the address has an account: an unknown address gets the
 same pages, no email, and "Incorrect code." at the end. The sign-in attempt in progress
 is the Client's own (``clients.sign_in_id``), so no id travels in URLs. An attempt that
-expired (``abandoned``) sends the browser back to the first page, which says so.
+expired (``abandoned``) sends the browser back to the first page, which says so. A user
+with a second factor goes on to ``/sign-in/factor-two`` once the code (or the new
+password) was accepted.
 """
 
 from __future__ import annotations
@@ -16,12 +18,16 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from threshold.core.errors import ThresholdError
+from threshold.core.records.sign_ins import SignIn, SignInStatus
+from threshold.server.pages.factor_two import after_first_factor
 from threshold.server.pages.form_input import field_errors, form_status
 from threshold.server.pages.page import Page, page_route
-from threshold.services.auth import sign_in
-from threshold.store.repositories._base import Row
+from threshold.services.auth import password_reset, sign_in
+from threshold.services.auth.strategies.base import StrategyKind
 
 __all__ = ["EMAIL_CODE", "RESET_PASSWORD", "CodeFlow"]
+
+_FIRST = StrategyKind.FIRST_FACTOR
 
 _EXPIRED = {
     "sign_in": "This sign-in attempt has expired. Enter your email address to start again.",
@@ -38,18 +44,22 @@ class CodeFlow:
     base: str
     strategy: str
 
-    async def attempt(self, page: Page) -> Row | None:
-        """The Client's sign-in attempt of this flow as the wire shows it (an expired one
+    async def attempt(self, page: Page) -> SignIn | None:
+        """The Client's sign-in attempt of this flow as it reads now (an expired one
         reads, and is stored, ``abandoned``), or None."""
-        row = await sign_in.current_sign_in(page.ctx, page.state)
-        if row is None or row["strategy"] != self.strategy:
+        found = await sign_in.current_sign_in(page.ctx, page.state)
+        if found is None or found.strategy != self.strategy:
             return None
-        return row
+        return found
 
-    async def restart(self, page: Page, row: Row | None) -> Response:
+    async def restart(self, page: Page, *, expired: bool) -> Response:
         """Back to the first page; it explains when the attempt expired."""
-        expired = row is not None and row["status"] == "abandoned"
         return await page.redirect(page.link(self.base, expired="1" if expired else ""))
+
+    async def restart_for(self, page: Page, found: SignIn | None) -> Response:
+        """:meth:`restart`, saying so when ``found`` expired."""
+        expired = found is not None and found.status == SignInStatus.ABANDONED
+        return await self.restart(page, expired=expired)
 
     async def start_form(self, page: Page, *, status: int = 200, **values: Any) -> Response:
         values.setdefault("identifier", page.value("identifier"))
@@ -63,14 +73,14 @@ class CodeFlow:
         )
 
     async def verify_form(
-        self, page: Page, row: Row, *, status: int = 200, **values: Any
+        self, page: Page, found: SignIn, *, status: int = 200, **values: Any
     ) -> Response:
         return await page.render(
             "verify_code.html",
             title="Check your email",
             status=status,
             kind=self.kind,
-            email=row["identifier"],
+            email=found.identifier,
             action=f"{self.base}/verify",
             resend_action=f"{self.base}/resend",
             back=page.link(self.base),
@@ -85,12 +95,11 @@ class CodeFlow:
 
     async def send(self, page: Page) -> Response:
         await page.read_form()
+        start = sign_in.SignInStart(identifier=page.value("identifier"))
         try:
-            row = await sign_in.create_sign_in(
-                page.ctx, page.state, {"identifier": page.value("identifier")}
-            )
-            await sign_in.prepare_first_factor(
-                page.ctx, page.state, row["id"], {"strategy": self.strategy}
+            started = await sign_in.create_sign_in(page.ctx, page.state, start)
+            await sign_in.prepare_factor(
+                page.ctx, page.state, started.id, _FIRST, sign_in.FactorInput(self.strategy)
             )
         except ThresholdError as exc:
             errors, form_error = field_errors(exc, ("identifier",))
@@ -100,40 +109,44 @@ class CodeFlow:
         return await page.redirect(page.link(f"{self.base}/verify"))
 
     async def verify(self, page: Page) -> Response:
-        row = await self.attempt(page)
-        if row is None or row["status"] != "needs_first_factor":
-            return await self.restart(page, row)
+        found = await self.attempt(page)
+        if found is None or found.status != SignInStatus.NEEDS_FIRST_FACTOR:
+            return await self.restart_for(page, found)
         if page.request.method == "GET":
-            return await self.verify_form(page, row)
+            return await self.verify_form(page, found)
         await page.read_form()
-        params = {"strategy": self.strategy, "code": "".join(page.value("code").split())}
+        code = "".join(page.value("code").split())
+        given = sign_in.FactorInput(self.strategy, code)
         try:
-            await sign_in.attempt_first_factor(page.ctx, page.state, row["id"], params)
+            done = await sign_in.attempt_factor(page.ctx, page.state, found.id, _FIRST, given)
         except sign_in.SignInExpiredError:
-            return await self.restart(page, {"status": "abandoned"})
+            return await self.restart(page, expired=True)
         except ThresholdError as exc:
             errors, form_error = field_errors(exc, ("code",))
             return await self.verify_form(
-                page, row, status=form_status(exc), errors=errors, form_error=form_error
+                page, found, status=form_status(exc), errors=errors, form_error=form_error
             )
         if self.kind == "reset":
             return await page.redirect(page.link(f"{self.base}/new"))
+        second = after_first_factor(page, done.status)
+        if second is not None:
+            return await page.redirect(second)
         return await page.redirect(page.after_url, sync_session=True)
 
     async def resend(self, page: Page) -> Response:
         await page.read_form()
-        row = await self.attempt(page)
-        if row is None or row["status"] != "needs_first_factor":
-            return await self.restart(page, row)
+        found = await self.attempt(page)
+        if found is None or found.status != SignInStatus.NEEDS_FIRST_FACTOR:
+            return await self.restart_for(page, found)
         try:
-            await sign_in.prepare_first_factor(
-                page.ctx, page.state, row["id"], {"strategy": self.strategy}
+            await sign_in.prepare_factor(
+                page.ctx, page.state, found.id, _FIRST, sign_in.FactorInput(self.strategy)
             )
         except sign_in.SignInExpiredError:
-            return await self.restart(page, {"status": "abandoned"})
+            return await self.restart(page, expired=True)
         except ThresholdError as exc:
             return await self.verify_form(
-                page, row, status=form_status(exc), form_error=exc.message
+                page, found, status=form_status(exc), form_error=exc.message
             )
         return await page.redirect(page.link(f"{self.base}/verify", sent="1"))
 
@@ -154,17 +167,19 @@ class CodeFlow:
 async def new_password(page: Page) -> Response:
     """The last step of a reset: choose a new password; the reset signs this browser in."""
     flow = RESET_PASSWORD
-    row = await flow.attempt(page)
-    if row is None or row["status"] != "needs_new_password":
-        return await flow.restart(page, row)
-    values = {"title": "Choose a new password", "email": row["identifier"]}
+    found = await flow.attempt(page)
+    if found is None or found.status != SignInStatus.NEEDS_NEW_PASSWORD:
+        return await flow.restart_for(page, found)
+    values: dict[str, Any] = {"title": "Choose a new password", "email": found.identifier}
     if page.request.method == "GET":
         return await page.render("new_password.html", no_referrer=True, **values)
     await page.read_form()
     try:
-        await sign_in.reset_password(page.ctx, page.state, row["id"], page.value("password"))
+        done = await password_reset.reset_password(
+            page.ctx, page.state, found.id, page.value("password")
+        )
     except sign_in.SignInExpiredError:
-        return await flow.restart(page, {"status": "abandoned"})
+        return await flow.restart(page, expired=True)
     except ThresholdError as exc:
         errors, form_error = field_errors(exc, ("password",))
         return await page.render(
@@ -175,6 +190,9 @@ async def new_password(page: Page) -> Response:
             form_error=form_error,
             **values,
         )
+    second = after_first_factor(page, done.status)
+    if second is not None:
+        return await page.redirect(second)
     return await page.redirect(page.after_url, sync_session=True)
 
 

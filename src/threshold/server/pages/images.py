@@ -16,13 +16,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from threshold.core.errors import NotFoundError
+from threshold.core.records.users import User
 from threshold.server.pages.rendering import TEMPLATES
 from threshold.services.runtime.context import ServerContext
-from threshold.services.runtime.transaction import Tx, run_transaction
-from threshold.services.sessions.accounts import primary_email
+from threshold.services.users.images import avatar_owner, get_image
 from threshold.services.users.profile import IMAGE_TYPES
-from threshold.store.repositories import EmailRepository, ImageRepository, UserRepository
-from threshold.store.repositories._base import Row
 
 __all__ = ["avatar_colour", "initials", "routes"]
 
@@ -41,10 +39,10 @@ _COLOURS = (
 _IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-def initials(user: Row | None, email: str | None) -> str:
+def initials(user: User | None, email: str | None) -> str:
     """Up to two capital letters from the names, else the email, else ``?``."""
     if user is not None:
-        letters = [n.strip()[0] for n in (user.get("first_name"), user.get("last_name")) if n]
+        letters = [n.strip()[0] for n in (user.first_name, user.last_name) if n]
         if letters:
             return "".join(letters).upper()[:2]
     if email:
@@ -60,12 +58,8 @@ def avatar_colour(user_id: str) -> str:
 async def image(request: Request) -> Response:
     ctx: ServerContext = request.app.state.ctx
     image_id = str(request.path_params["image_id"])
-
-    async def work(tx: Tx) -> Row | None:
-        return await ImageRepository(tx.conn).get(image_id) if len(image_id) <= 40 else None
-
-    row = await run_transaction(ctx, work)
-    if row is None:
+    found = await get_image(ctx, image_id)
+    if found is None:
         raise NotFoundError("Image not found.", param="image_id")
     etag = f'"{image_id}"'
     headers = {
@@ -77,24 +71,19 @@ async def image(request: Request) -> Response:
     }
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
-    kind = row["content_type"] if row["content_type"] in IMAGE_TYPES else "application/octet-stream"
-    return Response(bytes(row["data"]), media_type=kind, headers=headers)
+    kind = found.content_type if found.content_type in IMAGE_TYPES else "application/octet-stream"
+    return Response(bytes(found.data), media_type=kind, headers=headers)
 
 
 async def avatar(request: Request) -> Response:
     ctx: ServerContext = request.app.state.ctx
     user_id = str(request.path_params["user_id"])
-
-    async def work(tx: Tx) -> tuple[Row | None, str | None]:
-        user = await UserRepository(tx.conn).get(user_id) if len(user_id) <= 40 else None
-        if user is None:
-            return None, None
-        return user, primary_email(user, await EmailRepository(tx.conn).for_user(user_id))
-
-    user, email = await run_transaction(ctx, work)
+    owner = await avatar_owner(ctx, user_id)
     svg = TEMPLATES.get_template("avatar.svg").render(
-        initials=initials(user, email),
-        colour=avatar_colour(user_id) if user is not None else "#64748b",
+        initials=initials(None, None)
+        if owner is None
+        else initials(owner.user, owner.primary_email),
+        colour=avatar_colour(user_id) if owner is not None else "#64748b",
     )
     return Response(
         svg,

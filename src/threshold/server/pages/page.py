@@ -18,11 +18,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from threshold.core.errors import (
-    NotFoundError,
-    SignedOutError,
-    ThresholdError,
-)
+from threshold.core.errors import ThresholdError
 from threshold.server.http import client_ip, safe_redirect, set_auth_cookies
 from threshold.server.pages import csrf
 from threshold.server.pages.form_input import read_form_body
@@ -33,10 +29,8 @@ from threshold.server.pages.rendering import (
     render_unexpected_page,
 )
 from threshold.services.runtime.context import ServerContext
-from threshold.services.runtime.request import ClientState, load_client
-from threshold.services.runtime.transaction import Tx, run_transaction
-from threshold.services.sessions.clients import client_uat
-from threshold.services.sessions.tokens import mint_session_token
+from threshold.services.runtime.request import ClientState
+from threshold.services.sessions.browser import client_token_is_live, session_cookies
 
 __all__ = ["Page", "page_route"]
 
@@ -107,13 +101,7 @@ class Page:
     async def _settle_client_token(self) -> None:
         """Forget a new ``__client`` token whose flow rolled back (it names no Client)."""
         token = self.state.new_token
-        if token is None:
-            return
-
-        async def work(tx: Tx) -> bool:
-            return await load_client(tx.conn, token) is not None
-
-        if not await run_transaction(self.ctx, work):
+        if token is not None and not await client_token_is_live(self.ctx, token):
             self.state.new_token = None
 
     def _binding(self) -> str:
@@ -177,25 +165,7 @@ class Page:
 
     async def sync_session(self, response: Response) -> None:
         """Write ``__client`` (if rotated), ``__session`` and ``__client_uat`` for the Client."""
-        ctx = self.ctx
-
-        async def work(tx: Tx) -> tuple[str, int]:
-            client = self.state.client
-            if client is None or not client["last_active_session_id"]:
-                return "", 0
-            try:
-                jwt = await mint_session_token(
-                    ctx,
-                    tx,
-                    client["last_active_session_id"],
-                    client_id=client["id"],
-                    origin=self.settings.public_url,
-                )
-            except (SignedOutError, NotFoundError):
-                return "", 0
-            return jwt, client_uat(ctx, client, True)
-
-        jwt, uat = await run_transaction(ctx, work, state=self.state)
+        jwt, uat = await session_cookies(self.ctx, self.state, origin=self.settings.public_url)
         set_auth_cookies(
             response,
             self.settings,

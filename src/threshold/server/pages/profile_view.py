@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from threshold.server.wire import describe_user_agent
+from threshold.core.records.users import User
 from threshold.services.sessions.accounts import Account, AccountsView
-from threshold.services.users.images import image_url
-from threshold.store.repositories._base import Row
+from threshold.wire.images import image_url
+from threshold.wire.sessions import describe_user_agent
 
 __all__ = [
     "AccountLine",
@@ -74,10 +74,10 @@ class ProfileView:
     sessions: list[SessionLine]
 
 
-def display_name(user: Row, email: str | None) -> str:
+def display_name(user: User, email: str | None) -> str:
     """ "First Last", else the email address, else the user id."""
-    name = " ".join(p for p in (user.get("first_name"), user.get("last_name")) if p)
-    return name or email or str(user["id"])
+    name = " ".join(p for p in (user.first_name, user.last_name) if p)
+    return name or email or user.id
 
 
 def describe_device(user_agent: str | None) -> tuple[str, bool]:
@@ -111,11 +111,11 @@ def _iso(ms: int) -> str:
 def _account_line(public_url: str, account: Account, active_id: str) -> AccountLine:
     email = account.email or ""
     return AccountLine(
-        session_id=account.session["id"],
+        session_id=account.session.id,
         name=display_name(account.user, account.email),
         email=email,
         image_url=image_url(public_url, account.user),
-        active=account.session["id"] == active_id,
+        active=account.session.id == active_id,
     )
 
 
@@ -124,29 +124,29 @@ def profile_view(view: AccountsView, public_url: str, now_ms: int) -> ProfileVie
     active = view.active
     assert active is not None
     user = active.user
-    active_id = active.session["id"]
+    active_id = active.session.id
     sessions = []
-    for row in view.sessions:
-        device, mobile = describe_device(row.get("user_agent"))
+    for session in view.sessions:
+        device, mobile = describe_device(session.user_agent)
         sessions.append(
             SessionLine(
-                id=row["id"],
+                id=session.id,
                 device=device,
                 mobile=mobile,
-                ip=row.get("ip_address") or "unknown",
-                last_active=relative_time(row["last_active_at"], now_ms),
-                last_active_iso=_iso(row["last_active_at"]),
-                current=row["id"] == active_id,
+                ip=session.ip_address or "unknown",
+                last_active=relative_time(session.last_active_at, now_ms),
+                last_active_iso=_iso(session.last_active_at),
+                current=session.id == active_id,
             )
         )
     return ProfileView(
-        user_id=user["id"],
-        first_name=user.get("first_name") or "",
-        last_name=user.get("last_name") or "",
+        user_id=user.id,
+        first_name=user.first_name or "",
+        last_name=user.last_name or "",
         name=display_name(user, active.email),
         email=active.email or "",
         image_url=image_url(public_url, user),
-        has_image=bool(user.get("image_id")),
+        has_image=bool(user.image_id),
         accounts=sorted(
             (_account_line(public_url, a, active_id) for a in view.accounts),
             key=lambda line: not line.active,

@@ -2,6 +2,7 @@
 
 A ticket is never redeemed by the GET itself: the page names the account and asks for a
 click, a CSRF-protected POST, so a link alone cannot sign a browser in (login CSRF).
+A user with a second factor goes on to ``/sign-in/factor-two``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from threshold.core.errors import ThresholdError
+from threshold.core.records.sign_ins import SignIn
+from threshold.server.pages.factor_two import after_first_factor
 from threshold.server.pages.form_input import field_errors, form_status
 from threshold.server.pages.page import Page, page_route
 from threshold.services.auth import sign_in
@@ -67,22 +70,29 @@ async def submit(page: Page) -> Response:
     }
     if missing:
         return await _form(page, status=422, errors=missing)
+    start = sign_in.SignInStart(identifier=identifier, values={"password": password})
     try:
-        await sign_in.create_sign_in(
-            page.ctx, page.state, {"identifier": identifier, "password": password}
-        )
+        started = await sign_in.create_sign_in(page.ctx, page.state, start)
     except ThresholdError as exc:
         errors, form_error = field_errors(exc, _FIELDS)
         return await _form(page, status=form_status(exc), errors=errors, form_error=form_error)
+    return await _signed_in(page, started)
+
+
+async def _signed_in(page: Page, started: SignIn) -> Response:
+    """On to the second factor when the user has one, else back to the app."""
+    second = after_first_factor(page, started.status)
+    if second is not None:
+        return await page.redirect(second)
     return await page.redirect(page.after_url, sync_session=True)
 
 
 @page_route
 async def redeem_ticket(page: Page) -> Response:
     await page.read_form()
-    ticket = page.value("ticket")
+    start = sign_in.SignInStart(strategy="ticket", values={"ticket": page.value("ticket")})
     try:
-        await sign_in.create_sign_in(page.ctx, page.state, {"strategy": "ticket", "ticket": ticket})
+        started = await sign_in.create_sign_in(page.ctx, page.state, start)
     except ThresholdError as exc:
         return await page.render(
             "sign_in_ticket.html",
@@ -93,7 +103,7 @@ async def redeem_ticket(page: Page) -> Response:
             form_error=exc.message,
             no_referrer=True,
         )
-    return await page.redirect(page.after_url, sync_session=True)
+    return await _signed_in(page, started)
 
 
 routes = [

@@ -12,13 +12,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from threshold.core.errors import ThresholdError
+from threshold.core.records.sign_ups import SignUp, SignUpStatus
+from threshold.core.records.unset import UNSET
 from threshold.server.pages.form_input import field_errors, form_status
 from threshold.server.pages.page import Page, page_route
 from threshold.services.auth import sign_up
 from threshold.services.auth.ticket_preview import invitation_email
-from threshold.services.runtime.transaction import Tx, run_transaction
-from threshold.store.repositories import SignUpRepository
-from threshold.store.repositories._base import Row
 
 __all__ = ["routes"]
 
@@ -43,28 +42,15 @@ async def _form(page: Page, *, status: int = 200, **values: Any) -> Response:
     )
 
 
-async def _pending(page: Page) -> Row | None:
-    async def work(tx: Tx) -> Row | None:
-        client = page.state.client
-        if client is None or not client["sign_up_id"]:
-            return None
-        return await SignUpRepository(tx.conn).get(client["sign_up_id"])
-
-    row = await run_transaction(page.ctx, work, state=page.state)
-    if row is None or row["email_verified"]:
-        return None
-    if sign_up.as_seen(row, page.ctx.now_ms())["status"] != "missing_requirements":
-        return None  # finished or expired: the form starts a new one
-    return row
-
-
-async def _verify_form(page: Page, row: Row, *, status: int = 200, **values: Any) -> Response:
+async def _verify_form(
+    page: Page, pending: SignUp, *, status: int = 200, **values: Any
+) -> Response:
     return await page.render(
         "verify_code.html",
         title="Check your email",
         status=status,
         kind="sign_up",
-        email=row["email_address"],
+        email=pending.email_address,
         action="/sign-up/verify",
         resend_action="/sign-up/resend",
         back=page.link("/sign-up"),
@@ -82,41 +68,45 @@ async def show(page: Page) -> Response:
 @page_route
 async def submit(page: Page) -> Response:
     await page.read_form()
-    params = {name: page.value(name) for name in _FIELDS}
-    if page.value("ticket"):
-        params["ticket"] = page.value("ticket")
-        params.pop("email_address")
+    ticket = page.value("ticket")
+    fields = sign_up.SignUpFields(
+        email_address=UNSET if ticket else page.value("email_address"),
+        password=page.value("password"),
+        first_name=page.value("first_name"),
+        last_name=page.value("last_name"),
+        ticket=ticket or None,
+    )
     try:
-        row = await sign_up.create_sign_up(page.ctx, page.state, params)
+        started = await sign_up.create_sign_up(page.ctx, page.state, fields)
     except ThresholdError as exc:
         errors, form_error = field_errors(exc, _FIELDS)
         return await _form(page, status=form_status(exc), errors=errors, form_error=form_error)
-    if row["status"] == "complete":
+    if started.status == SignUpStatus.COMPLETE:
         return await page.redirect(page.after_url, sync_session=True)
     try:
-        await sign_up.prepare_verification(page.ctx, page.state, row["id"], "email_code")
+        await sign_up.prepare_verification(page.ctx, page.state, started.id, None)
     except ThresholdError as exc:
-        return await _verify_form(page, row, status=form_status(exc), form_error=exc.message)
+        return await _verify_form(page, started, status=form_status(exc), form_error=exc.message)
     return await page.redirect(page.link("/sign-up/verify"))
 
 
 @page_route
 async def verify(page: Page) -> Response:
-    row = await _pending(page)
-    if row is None:
+    pending = await sign_up.pending_sign_up(page.ctx, page.state)
+    if pending is None:
         return await page.redirect(page.link("/sign-up"))
     if page.request.method == "GET":
-        return await _verify_form(page, row)
+        return await _verify_form(page, pending)
     await page.read_form()
     code = "".join(page.value("code").split())
     try:
-        done = await sign_up.attempt_verification(page.ctx, page.state, row["id"], code)
+        done = await sign_up.verify_sign_up(page.ctx, page.state, pending.id, None, code)
     except ThresholdError as exc:
         errors, form_error = field_errors(exc, ("code",))
         return await _verify_form(
-            page, row, status=form_status(exc), errors=errors, form_error=form_error
+            page, pending, status=form_status(exc), errors=errors, form_error=form_error
         )
-    if done["status"] != "complete":
+    if done.status != SignUpStatus.COMPLETE:
         return await page.redirect(page.link("/sign-up"))
     return await page.redirect(page.after_url, sync_session=True)
 
@@ -124,13 +114,13 @@ async def verify(page: Page) -> Response:
 @page_route
 async def resend(page: Page) -> Response:
     await page.read_form()
-    row = await _pending(page)
-    if row is None:
+    pending = await sign_up.pending_sign_up(page.ctx, page.state)
+    if pending is None:
         return await page.redirect(page.link("/sign-up"))
     try:
-        await sign_up.prepare_verification(page.ctx, page.state, row["id"], "email_code")
+        await sign_up.prepare_verification(page.ctx, page.state, pending.id, None)
     except ThresholdError as exc:
-        return await _verify_form(page, row, status=form_status(exc), form_error=exc.message)
+        return await _verify_form(page, pending, status=form_status(exc), form_error=exc.message)
     return await page.redirect(page.link("/sign-up/verify", sent="1"))
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from threshold.core.codes import TEST_CODE, code_digest, codes_equal, new_code
+from dataclasses import replace
+
+from threshold.core.codes import CODE_TTL_SECONDS, TEST_CODE, code_digest, codes_equal, new_code
 from threshold.core.errors import (
     CodeIncorrectError,
     RateLimitedError,
@@ -11,32 +13,31 @@ from threshold.core.errors import (
     VerificationFailedError,
 )
 from threshold.core.ids import new_id
+from threshold.core.records.verifications import CodePurpose, Verification, VerificationStatus
 from threshold.services.infra.audit import audit
 from threshold.services.infra.mail import Mail
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.request import ClientState
 from threshold.services.runtime.transaction import Tx
 from threshold.store.repositories import VerificationRepository
-from threshold.store.repositories._base import Row
 
 __all__ = ["CODE_TTL_SECONDS", "MAX_ATTEMPTS", "check_code", "is_test_address", "issue_code"]
 
-CODE_TTL_SECONDS = 600
 MAX_ATTEMPTS = 5
 
 _SUBJECTS = {
-    "sign_up": (
+    CodePurpose.SIGN_UP: (
         "Your {app} verification code",
         "Your verification code is {code}.\n\n"
         "Enter it on the page where you signed up. It expires in 10 minutes.\n"
         "If you did not try to create an account, ignore this email.",
     ),
-    "sign_in": (
+    CodePurpose.SIGN_IN: (
         "Your {app} sign-in code",
         "Your sign-in code is {code}.\n\n"
         "It expires in 10 minutes. If you did not try to sign in, ignore this email.",
     ),
-    "reset_password": (
+    CodePurpose.RESET_PASSWORD: (
         "Reset your {app} password",
         "Your password reset code is {code}.\n\n"
         "It expires in 10 minutes. If you did not ask to reset your password, "
@@ -55,10 +56,10 @@ async def issue_code(
     tx: Tx,
     state: ClientState,
     *,
-    purpose: str,
+    purpose: CodePurpose,
     subject_id: str,
     target: str,
-) -> Row:
+) -> Verification:
     """Void older codes for this subject, store a new one (as an HMAC) and mail it."""
     repo = VerificationRepository(tx.conn)
     now = ctx.now_ms()
@@ -71,19 +72,21 @@ async def issue_code(
         )
     await repo.void_pending(subject_id, purpose, now)
     code = TEST_CODE if test else new_code()
-    row = await repo.insert(
-        id=new_id("ver"),
-        purpose=purpose,
-        subject_id=subject_id,
-        target=target,
-        code_digest=code_digest(ctx.instance.hmac_secret, purpose, subject_id, code),
-        attempts=0,
-        status="unverified",
-        expire_at=now + CODE_TTL_SECONDS * 1000,
-        created_at=now,
-        updated_at=now,
+    sent = await repo.insert(
+        Verification(
+            id=new_id("ver"),
+            purpose=purpose,
+            subject_id=subject_id,
+            target=target,
+            code_digest=code_digest(ctx.instance.hmac_secret, purpose.value, subject_id, code),
+            attempts=0,
+            status=VerificationStatus.UNVERIFIED,
+            expire_at=now + CODE_TTL_SECONDS * 1000,
+            created_at=now,
+            updated_at=now,
+        )
     )
-    audit("code.sent", purpose=purpose, subject_id=subject_id, to=target, test_mode=test)
+    audit("code.sent", purpose=purpose.value, subject_id=subject_id, to=target, test_mode=test)
     if not test:
         subject, body = _SUBJECTS[purpose]
         app = ctx.settings.app_name
@@ -92,49 +95,49 @@ async def issue_code(
                 to=target,
                 subject=subject.format(app=app),
                 text=body.format(code=code),
-                kind=f"{purpose}_code",
+                kind=f"{purpose.value}_code",
             )
         )
-    return row
+    return sent
 
 
 async def check_code(
-    ctx: ServerContext, tx: Tx, *, purpose: str, subject_id: str, code: object
-) -> Row:
+    ctx: ServerContext, tx: Tx, *, purpose: CodePurpose, subject_id: str, code: str | None
+) -> Verification:
     """Accept the latest code for this subject once; count wrong guesses (5 void it)."""
     if not isinstance(code, str) or not code.strip():
         raise ValidationError("Enter the code.", param="code", code="form_param_missing")
     repo = VerificationRepository(tx.conn)
-    row = await repo.latest(subject_id, purpose)
+    sent = await repo.latest(subject_id, purpose)
     now = ctx.now_ms()
-    if row is None or row["status"] == "expired":
+    if sent is None or sent.status == VerificationStatus.EXPIRED:
         raise VerificationExpiredError(param="code")
-    if row["status"] == "verified":
+    if sent.status == VerificationStatus.VERIFIED:
         raise VerificationExpiredError(
             "This code was already used. Request a new one.", param="code"
         )
-    if row["status"] == "failed" or row["attempts"] >= MAX_ATTEMPTS:
+    if sent.status == VerificationStatus.FAILED or sent.attempts >= MAX_ATTEMPTS:
         raise VerificationFailedError(param="code")
-    if now >= row["expire_at"]:
+    if now >= sent.expire_at:
         raise VerificationExpiredError(param="code")
-    digest = code_digest(ctx.instance.hmac_secret, purpose, subject_id, code.strip())
-    if not codes_equal(digest, row["code_digest"]):
-        attempts = row["attempts"] + 1
+    digest = code_digest(ctx.instance.hmac_secret, purpose.value, subject_id, code.strip())
+    if not codes_equal(digest, sent.code_digest):
+        attempts = sent.attempts + 1
         error = (
             VerificationFailedError(param="code")
             if attempts >= MAX_ATTEMPTS
             else CodeIncorrectError(param="code")
         )
 
+        status = (
+            VerificationStatus.FAILED if attempts >= MAX_ATTEMPTS else VerificationStatus.UNVERIFIED
+        )
+        counted = replace(sent, attempts=attempts, updated_at=now, status=status)
+
         async def record(tx: Tx) -> None:
-            await VerificationRepository(tx.conn).update(
-                row["id"],
-                attempts=attempts,
-                updated_at=now,
-                status="failed" if attempts >= MAX_ATTEMPTS else "unverified",
-            )
+            await VerificationRepository(tx.conn).update(sent, counted)
 
         error.after_rollback = record
         raise error
-    await repo.update(row["id"], status="verified", updated_at=now)
-    return row
+    await repo.update(sent, replace(sent, status=VerificationStatus.VERIFIED, updated_at=now))
+    return sent

@@ -7,14 +7,16 @@ for a click (a CSRF-protected POST), so a link alone cannot sign a browser in.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from threshold.core.codes import token_digest
+from threshold.core.records.tickets import InvitationStatus
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.transaction import Tx, run_transaction
-from threshold.services.sessions.accounts import primary_email
-from threshold.store.repositories import EmailRepository, UserRepository
-from threshold.store.tables import invitations, sign_in_tokens
+from threshold.store.repositories import (
+    EmailRepository,
+    InvitationRepository,
+    SignInTokenRepository,
+    UserRepository,
+)
 
 __all__ = ["invitation_email", "sign_in_token_email"]
 
@@ -27,54 +29,30 @@ def _usable(ticket: str | None) -> bool:
 
 async def invitation_email(ctx: ServerContext, ticket: str | None) -> str | None:
     """The address a pending invitation is for, or None when the ticket is not one."""
-    if not _usable(ticket):
+    if ticket is None or not _usable(ticket):
         return None
-    assert ticket is not None
 
     async def work(tx: Tx) -> str | None:
-        row = (
-            (
-                await tx.conn.execute(
-                    sa.select(invitations.c.email_address, invitations.c.status).where(
-                        invitations.c.ticket_digest == token_digest(ticket)
-                    )
-                )
-            )
-            .mappings()
-            .first()
-        )
-        if row is None or row["status"] != "pending":
+        found = await InvitationRepository(tx.conn).by_ticket_digest(token_digest(ticket))
+        if found is None or found.status != InvitationStatus.PENDING:
             return None
-        return str(row["email_address"])
+        return found.email_address
 
     return await run_transaction(ctx, work)
 
 
 async def sign_in_token_email(ctx: ServerContext, ticket: str | None) -> str | None:
     """The primary address of the user a live sign-in token is for, or None."""
-    if not _usable(ticket):
+    if ticket is None or not _usable(ticket):
         return None
-    assert ticket is not None
 
     async def work(tx: Tx) -> str | None:
-        row = (
-            (
-                await tx.conn.execute(
-                    sa.select(sign_in_tokens).where(
-                        sign_in_tokens.c.ticket_digest == token_digest(ticket)
-                    )
-                )
-            )
-            .mappings()
-            .first()
-        )
-        if row is None or row["status"] != "pending" or row["expires_at"] <= ctx.now_ms():
+        found = await SignInTokenRepository(tx.conn).by_ticket_digest(token_digest(ticket))
+        if found is None or not found.usable_at(ctx.now_ms()):
             return None
-        user = await UserRepository(tx.conn).get(row["user_id"])
-        if user is None or user["banned"]:
+        user = await UserRepository(tx.conn).get(found.user_id)
+        if user is None or user.banned:
             return None
-        return (
-            primary_email(user, await EmailRepository(tx.conn).for_user(user["id"])) or user["id"]
-        )
+        return user.primary_email(await EmailRepository(tx.conn).for_user(user.id)) or user.id
 
     return await run_transaction(ctx, work)

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from threshold.core.clock import Clock
 from threshold.core.errors import RateLimitedError
 from threshold.store.db import Database
-from threshold.store.tables import rate_limits
+from threshold.store.repositories.rate_limits import RateLimitRepository
 
 __all__ = ["DatabaseRateLimiter", "Limit", "RateLimiter", "RedisRateLimiter"]
 
@@ -59,11 +55,9 @@ class RateLimiter(Protocol):
 
 
 class DatabaseRateLimiter:
-    """Counters in the ``rate_limits`` table: one atomic upsert per hit, own transaction.
-
-    ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` (PostgreSQL and SQLite alike)
-    holds the row only for that one statement, so a burst on one key queues briefly
-    instead of holding connections.
+    """Counters in the database: one atomic upsert per hit, in a transaction of its own
+    (:class:`~threshold.store.repositories.rate_limits.RateLimitRepository`), so a burst
+    on one key queues briefly instead of holding connections.
     """
 
     def __init__(self, db: Database, clock: Clock) -> None:
@@ -77,38 +71,15 @@ class DatabaseRateLimiter:
             return
         now = self._clock.now()
         async with self._db.transaction() as conn:
+            counters = RateLimitRepository(conn)
             counts = [
-                await self._upsert(conn, lim.key, _window(now, lim.window) * 1000) for lim in limits
+                await counters.hit(lim.key, _window(now, lim.window) * 1000) for lim in limits
             ]
         _over(limits, counts, now)
 
-    @staticmethod
-    async def _upsert(conn: AsyncConnection, key: str, start: int) -> int:
-        upsert = _upsert_statement(conn.dialect.name)
-        return int((await conn.execute(upsert, {"key": key, "window_start": start})).scalar_one())
-
     async def reset(self, key: str) -> None:
         async with self._db.transaction() as conn:
-            await conn.execute(sa.delete(rate_limits).where(rate_limits.c.key == key))
-
-
-@functools.cache
-def _upsert_statement(dialect: str) -> sa.Executable:
-    """One hit on a key in the window starting at ``window_start`` (both parameters),
-    returning the key's count; built once per dialect."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    stmt = insert(rate_limits).values(count=1)
-    same_window = stmt.excluded.window_start == rate_limits.c.window_start
-    return stmt.on_conflict_do_update(
-        index_elements=["key"],
-        set_={
-            "count": sa.case((same_window, rate_limits.c.count + 1), else_=1),
-            "window_start": stmt.excluded.window_start,
-        },
-    ).returning(rate_limits.c.count)
+            await RateLimitRepository(conn).reset(key)
 
 
 class RedisRateLimiter:

@@ -12,8 +12,8 @@ from threshold.core.codes import token_digest
 from threshold.core.errors import ConfigurationError
 from threshold.core.ids import new_id
 from threshold.core.keys import generate_signing_key
+from threshold.core.records.instance import ApiKey, Instance, StoredSigningKey
 from threshold.store.db import Database
-from threshold.store.repositories._base import Row
 from threshold.store.repositories.instance import InstanceRepository
 
 __all__ = [
@@ -29,22 +29,22 @@ __all__ = [
 class InstanceInfo:
     """What start-up learns about the instance."""
 
-    row: Row
+    instance: Instance
     created: bool
     secret_key: str | None
     """The secret key in clear text: known only when just created (or given by setting)."""
 
     @property
     def id(self) -> str:
-        return str(self.row["id"])
+        return self.instance.id
 
     @property
     def publishable_key(self) -> str:
-        return str(self.row["publishable_key"])
+        return self.instance.publishable_key
 
     @property
     def hmac_secret(self) -> bytes:
-        return bytes.fromhex(self.row["hmac_secret"])
+        return bytes.fromhex(self.instance.hmac_secret)
 
 
 def publishable_key_for(public_url: str, environment: str) -> str:
@@ -96,8 +96,8 @@ async def ensure_instance(
         check_secret_strength(secret_key)
     async with db.transaction() as conn:
         repo = InstanceRepository(conn)
-        row = await repo.first()
-        if row is not None:
+        found = await repo.first()
+        if found is not None:
             if (
                 secret_key is not None
                 and await repo.active_api_key(token_digest(secret_key)) is None
@@ -105,31 +105,35 @@ async def ensure_instance(
                 raise ConfigurationError(
                     "THRESHOLD_SECRET_KEY is not one of this instance's secret keys."
                 )
-            return InstanceInfo(row=row, created=False, secret_key=secret_key)
+            return InstanceInfo(instance=found, created=False, secret_key=secret_key)
         now_ms = to_ms(clock.now())
-        row = await repo.insert(
-            id=new_id("ins"),
-            environment=environment,
-            publishable_key=publishable_key_for(public_url, environment),
-            hmac_secret=secrets.token_hex(32),
-            created_at=now_ms,
-            updated_at=now_ms,
+        created = await repo.insert(
+            Instance(
+                id=new_id("ins"),
+                environment=environment,
+                publishable_key=publishable_key_for(public_url, environment),
+                hmac_secret=secrets.token_hex(32),
+                created_at=now_ms,
+                updated_at=now_ms,
+            )
         )
         key = secret_key or _new_secret_key(environment)
         await repo.add_api_key(
-            id=new_id("ak"),
-            digest=token_digest(key),
-            prefix=key[:12],
-            revoked_at=None,
-            created_at=now_ms,
-            updated_at=now_ms,
+            ApiKey(
+                id=new_id("ak"),
+                digest=token_digest(key),
+                prefix=key[:12],
+                created_at=now_ms,
+                updated_at=now_ms,
+            )
         )
         signing = generate_signing_key()
         await repo.add_signing_key(
-            kid=signing.kid,
-            private_pem=signing.private_pem(),
-            retired_at=None,
-            created_at=now_ms,
-            updated_at=now_ms,
+            StoredSigningKey(
+                kid=signing.kid,
+                private_pem=signing.private_pem(),
+                created_at=now_ms,
+                updated_at=now_ms,
+            )
         )
-    return InstanceInfo(row=row, created=True, secret_key=key)
+    return InstanceInfo(instance=created, created=True, secret_key=key)

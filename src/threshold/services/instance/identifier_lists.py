@@ -9,26 +9,21 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy.exc import IntegrityError
-
-from threshold.core.errors import IdentifierExistsError, ValidationError
+from threshold.core.errors import DuplicateError, IdentifierExistsError, ValidationError
 from threshold.core.ids import new_id
+from threshold.core.records.identifiers import IdentifierList, ListedIdentifier
+from threshold.core.records.listing import Listed, Page
 from threshold.services.infra.mail import Mail
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.fields import require
 from threshold.services.runtime.transaction import Tx, run_transaction
 from threshold.services.users.creation import normalize_email
-from threshold.store.repositories._base import Row
-from threshold.store.repositories.admin import (
-    AllowlistRepository,
-    BlocklistRepository,
-    Page,
-    Pager,
-)
+from threshold.store.repositories.identifier_lists import identifier_list
 
-__all__ = ["IdentifierList", "normalize_identifier"]
+__all__ = ["IdentifierListService", "normalize_identifier"]
 
 _DOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}\.)+[a-z]{2,63}")
+_PREFIX = {IdentifierList.ALLOWLIST: "alid", IdentifierList.BLOCKLIST: "blid"}
 
 
 def normalize_identifier(value: str) -> str:
@@ -46,44 +41,41 @@ def normalize_identifier(value: str) -> str:
     return f"*@{domain}"
 
 
-class IdentifierList:
-    """One of the two lists: ``IdentifierList("allowlist")`` or ``("blocklist")``."""
+class IdentifierListService:
+    """What the Backend API does with one of the two lists."""
 
-    def __init__(self, kind: str) -> None:
-        if kind not in ("allowlist", "blocklist"):
-            raise ValueError(kind)
+    def __init__(self, kind: IdentifierList) -> None:
         self.kind = kind
-        self.repo_type = AllowlistRepository if kind == "allowlist" else BlocklistRepository
-        self.prefix = "alid" if kind == "allowlist" else "blid"
+        self.prefix = _PREFIX[kind]
 
-    async def create(self, ctx: ServerContext, identifier: str, *, notify: bool = False) -> Row:
+    def _taken(self) -> IdentifierExistsError:
+        return IdentifierExistsError(
+            f"This identifier is already on the {self.kind.value}.", param="identifier"
+        )
+
+    async def create(
+        self, ctx: ServerContext, identifier: str, *, notify: bool = False
+    ) -> ListedIdentifier:
         """Add an identifier; one already listed is a 422 naming ``identifier``."""
         normalized = normalize_identifier(identifier)
 
-        async def work(tx: Tx) -> Row:
-            repo = self.repo_type(tx.conn)
-            if await repo.by_identifier(normalized) is not None:
-                raise IdentifierExistsError(
-                    f"This identifier is already on the {self.kind}.", param="identifier"
-                )
+        async def work(tx: Tx) -> ListedIdentifier:
+            entries = identifier_list(tx.conn, self.kind)
+            if await entries.by_identifier(normalized) is not None:
+                raise self._taken()
             now = ctx.now_ms()
-            values: dict[str, object] = {
-                "id": new_id(self.prefix),
-                "identifier": normalized,
-                "identifier_type": "email_address",
-                "created_at": now,
-                "updated_at": now,
-            }
-            if self.kind == "allowlist":
-                values["invitation_id"] = None
+            entry = ListedIdentifier(
+                id=new_id(self.prefix),
+                identifier=normalized,
+                identifier_type="email_address",
+                created_at=now,
+                updated_at=now,
+            )
             try:
-                async with tx.conn.begin_nested():
-                    row = await repo.insert(**values)
-            except IntegrityError as exc:
-                raise IdentifierExistsError(
-                    f"This identifier is already on the {self.kind}.", param="identifier"
-                ) from exc
-            if notify and self.kind == "allowlist" and not normalized.startswith("*@"):
+                await entries.add(entry)
+            except DuplicateError as exc:
+                raise self._taken() from exc
+            if notify and self.kind == IdentifierList.ALLOWLIST and not normalized.startswith("*@"):
                 tx.after_commit.mail(
                     Mail(
                         to=normalized,
@@ -93,16 +85,15 @@ class IdentifierList:
                         kind="allowlist",
                     )
                 )
-            return row
+            return entry
 
         return await run_transaction(ctx, work)
 
-    async def list(self, ctx: ServerContext, page: Page) -> tuple[list[Row], int]:
+    async def list(self, ctx: ServerContext, page: Page) -> Listed[ListedIdentifier]:
         """Listed identifiers, newest first, with the total count."""
 
-        async def work(tx: Tx) -> tuple[list[Row], int]:
-            pager = Pager(tx.conn, self.repo_type.table)
-            return await pager.page([], page), await pager.count([])
+        async def work(tx: Tx) -> Listed[ListedIdentifier]:
+            return await identifier_list(tx.conn, self.kind).listing(page)
 
         return await run_transaction(ctx, work)
 
@@ -110,11 +101,10 @@ class IdentifierList:
         """Remove an identifier from the list."""
 
         async def work(tx: Tx) -> str:
-            repo = self.repo_type(tx.conn)
-            await require(
-                repo, identifier_id, self.prefix, f"{self.kind} identifier", "identifier_id"
-            )
-            await repo.delete(identifier_id)
+            entries = identifier_list(tx.conn, self.kind)
+            what = f"{self.kind.value} identifier"
+            await require(entries, identifier_id, self.prefix, what, "identifier_id")
+            await entries.delete(identifier_id)
             return identifier_id
 
         return await run_transaction(ctx, work)

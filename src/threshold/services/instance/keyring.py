@@ -11,6 +11,7 @@ from threshold.core.clock import Clock, to_ms
 from threshold.core.errors import ConfigurationError
 from threshold.core.jwt import encode_rs256
 from threshold.core.keys import SigningKey, generate_signing_key, public_jwk
+from threshold.core.records.instance import StoredSigningKey
 from threshold.services.infra.audit import audit
 from threshold.store.db import Database
 from threshold.store.repositories.instance import InstanceRepository
@@ -48,11 +49,11 @@ class Keyring:
         now_ms = to_ms(self._clock.now())
         active: SigningKey | None = None
         published: dict[str, rsa.RSAPublicKey] = {}
-        for row in rows:
-            retired = row["retired_at"]
+        for stored in rows:
+            retired = stored.retired_at
             if retired is not None and retired + self._grace_ms < now_ms:
                 continue
-            key = SigningKey.from_pem(row["kid"], row["private_pem"])
+            key = SigningKey.from_pem(stored.kid, stored.private_pem)
             published[key.kid] = key.public_key
             if retired is None and active is None:
                 active = key
@@ -95,19 +96,17 @@ class Keyring:
         ended: list[str] = []
         async with db.transaction() as conn:
             repo = InstanceRepository(conn)
-            for row in await repo.signing_keys():
+            for stored in await repo.signing_keys():
                 if drop_old:
-                    await repo.drop_signing_key(row["kid"])
-                    ended.append(row["kid"])
-                elif row["retired_at"] is None:
-                    await repo.retire_signing_key(row["kid"], now_ms)
-                    ended.append(row["kid"])
+                    await repo.drop_signing_key(stored.kid)
+                    ended.append(stored.kid)
+                elif stored.retired_at is None:
+                    await repo.retire_signing_key(stored.kid, now_ms)
+                    ended.append(stored.kid)
             await repo.add_signing_key(
-                kid=key.kid,
-                private_pem=key.private_pem(),
-                retired_at=None,
-                created_at=now_ms,
-                updated_at=now_ms,
+                StoredSigningKey(
+                    kid=key.kid, private_pem=key.private_pem(), created_at=now_ms, updated_at=now_ms
+                )
             )
         audit(
             "signing_key.rotated",

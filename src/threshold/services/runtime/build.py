@@ -5,6 +5,8 @@ from __future__ import annotations
 from threshold.core.clock import Clock, SystemClock
 from threshold.core.errors import ConfigurationError
 from threshold.core.passwords import PasswordHasher, PasswordPolicy
+from threshold.services.auth.strategies.registry import StrategyRegistry
+from threshold.services.auth.strategies.shipped import default_strategies
 from threshold.services.infra.mail import DevMailbox, Mailer, MultiMailer, SmtpMailer
 from threshold.services.infra.ratelimit import DatabaseRateLimiter, RateLimiter, RedisRateLimiter
 from threshold.services.instance.bootstrap import ensure_instance
@@ -38,9 +40,17 @@ def _mailers(settings: Settings, extra: list[Mailer]) -> MultiMailer:
 
 
 async def build_context(
-    settings: Settings, *, clock: Clock | None = None, mailers: list[Mailer] | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    mailers: list[Mailer] | None = None,
+    strategies: StrategyRegistry[ServerContext] | None = None,
 ) -> ServerContext:
-    """Connect, check the schema, create the instance on first start, load keys."""
+    """Connect, check the schema, create the instance on first start, load keys.
+
+    ``strategies``: the sign-in factors and sign-up verifications to offer (by default
+    :func:`~threshold.services.auth.strategies.shipped.default_strategies`).
+    """
     clock = clock or SystemClock()
     if problems := settings.production_problems():
         raise ConfigurationError(" ".join(problems))
@@ -80,6 +90,7 @@ async def build_context(
         mailer=_mailers(settings, mailers or []),
         limiter=limiter,
         hasher=hasher,
+        strategies=default_strategies() if strategies is None else strategies,
         clock=clock,
         policy=PasswordPolicy(min_length=settings.password_min_length),
     )

@@ -1,4 +1,4 @@
-"""Everything a flow needs, built once at start-up and passed explicitly."""
+"""Everything a service needs, built once at start-up and passed explicitly."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import anyio.to_thread
 
 from threshold.core.clock import Clock, SystemClock, to_ms
 from threshold.core.passwords import PasswordHasher, PasswordPolicy
+from threshold.services.auth.strategies.registry import StrategyRegistry
 from threshold.services.infra.mail import MultiMailer
 from threshold.services.infra.ratelimit import RateLimiter
 from threshold.services.instance.bootstrap import InstanceInfo
@@ -54,6 +55,8 @@ class ServerContext:
     mailer: MultiMailer
     limiter: RateLimiter
     hasher: AsyncHasher
+    strategies: StrategyRegistry[ServerContext]
+    """The sign-in factors and sign-up verifications this server offers."""
     clock: Clock = field(default_factory=SystemClock)
     policy: PasswordPolicy = field(default_factory=PasswordPolicy)
 

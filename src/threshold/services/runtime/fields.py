@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from threshold.core.errors import NotFoundError, ValidationError
 from threshold.core.ids import is_id
-from threshold.store.repositories._base import Repository, Row
+from threshold.store.repositories._base import Repository
 
 __all__ = [
     "METADATA_MAX_BYTES",
@@ -25,22 +25,29 @@ METADATA_MAX_BYTES = 8192
 
 _USERNAME = re.compile(r"[a-z0-9_-]{4,64}")
 
+RecordT = TypeVar("RecordT")
+
 
 async def require(
-    repo: Repository, id_: str, prefix: str, what: str, param: str, *, lock: bool = False
-) -> Row:
-    """The row with this id, or a 404 ``resource_not_found`` naming ``param``; with
+    repo: Repository[RecordT],
+    id_: str,
+    prefix: str,
+    what: str,
+    param: str,
+    *,
+    lock: bool = False,
+) -> RecordT:
+    """The record with this id, or a 404 ``resource_not_found`` naming ``param``; with
     ``lock``, locked to the end of the transaction (:meth:`Repository.get_for_update`).
 
     Ids of the wrong shape are refused before they reach the database.
     """
-    if not is_id(id_, prefix):
-        row = None
-    else:
-        row = await (repo.get_for_update(id_) if lock else repo.get(id_))
-    if row is None:
+    found = None
+    if is_id(id_, prefix):
+        found = await (repo.get_for_update(id_) if lock else repo.get(id_))
+    if found is None:
         raise NotFoundError(f"No {what} was found with id {id_[:64]!r}.", param=param)
-    return row
+    return found
 
 
 def check_name(value: object, param: str, *, max_len: int = 255) -> str | None:

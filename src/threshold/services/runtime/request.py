@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threshold.core.codes import token_digest
+from threshold.core.records.clients import Client
 from threshold.store.repositories import ClientRepository
-from threshold.store.repositories._base import Row
 
 __all__ = ["ClientState", "client_digest", "load_client"]
 
@@ -19,7 +19,7 @@ class ClientState:
 
     cookie_token: str | None = None
     """The ``__client`` cookie the request came with."""
-    client: Row | None = None
+    client: Client | None = None
     new_token: str | None = None
     """Set when the flow created or rotated the client token: the ``__client`` cookie."""
     user_agent: str | None = None
@@ -34,7 +34,7 @@ def client_digest(token: str | None) -> str | None:
     return token_digest(token)
 
 
-async def load_client(conn: AsyncConnection, token: str | None) -> Row | None:
+async def load_client(conn: AsyncConnection, token: str | None) -> Client | None:
     """The live Client whose ``__client`` cookie value is ``token``."""
     digest = client_digest(token)
     return None if digest is None else await ClientRepository(conn).by_token_digest(digest)

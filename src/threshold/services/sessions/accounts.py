@@ -2,7 +2,7 @@
 
 Used by the hosted pages: ``/user`` lists the signed-in accounts of this browser (its
 Client) and every live session of the active user; ``/sign-out`` ends one or all of the
-Client's sessions. Each function runs as one flow (one transaction).
+Client's sessions. Each function runs one transaction.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from threshold.core.errors import NotFoundError, SignedOutError, ValidationError
+from threshold.core.records.clients import Client, Session, SessionStatus
+from threshold.core.records.users import User
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.request import ClientState
 from threshold.services.runtime.transaction import Tx, run_transaction
@@ -21,13 +23,11 @@ from threshold.services.sessions.sessions import (
     touch_session,
 )
 from threshold.store.repositories import EmailRepository, SessionRepository, UserRepository
-from threshold.store.repositories._base import Row
 
 __all__ = [
     "Account",
     "AccountsView",
     "accounts_view",
-    "primary_email",
     "require_active",
     "revoke_session",
     "sign_out",
@@ -39,8 +39,8 @@ __all__ = [
 class Account:
     """One signed-in account: its session on this Client, the user, the primary email."""
 
-    session: Row
-    user: Row
+    session: Session
+    user: User
     email: str | None
 
 
@@ -50,47 +50,33 @@ class AccountsView:
 
     active: Account | None
     accounts: list[Account]
-    sessions: list[Row]
+    sessions: list[Session]
 
 
-def primary_email(user: Row, emails: list[Row]) -> str | None:
-    """The user's primary address (or the first one), if any."""
-    for row in emails:
-        if row["id"] == user.get("primary_email_address_id"):
-            return str(row["email_address"])
-    return str(emails[0]["email_address"]) if emails else None
-
-
-def _alive(ctx: ServerContext, session: Row) -> bool:
-    now = ctx.now_ms()
-    return bool(
-        session["status"] == "active" and now < session["expire_at"] and now < session["abandon_at"]
-    )
-
-
-async def _accounts(ctx: ServerContext, tx: Tx, client: Row) -> list[Account]:
+async def _accounts(ctx: ServerContext, tx: Tx, client: Client) -> list[Account]:
     found: list[Account] = []
     users, emails = UserRepository(tx.conn), EmailRepository(tx.conn)
-    for session in await SessionRepository(tx.conn).for_client(client["id"]):
-        if not _alive(ctx, session):
+    now = ctx.now_ms()
+    for session in await SessionRepository(tx.conn).for_client(client.id):
+        if not session.is_alive(now):
             continue
-        user = await users.get(session["user_id"])
-        if user is None or user["banned"]:
+        user = await users.get(session.user_id)
+        if user is None or user.banned:
             continue
-        found.append(Account(session, user, primary_email(user, await emails.for_user(user["id"]))))
+        found.append(Account(session, user, user.primary_email(await emails.for_user(user.id))))
     return found
 
 
-async def require_active(ctx: ServerContext, tx: Tx, state: ClientState) -> tuple[Row, Row]:
+async def require_active(ctx: ServerContext, tx: Tx, state: ClientState) -> tuple[Session, User]:
     """(session, user) of the Client's active session; :class:`SignedOutError` if none."""
     client = state.client
-    if client is None or not client["last_active_session_id"]:
+    if client is None or not client.last_active_session_id:
         raise SignedOutError()
     try:
-        session, user = await live_session(ctx, tx, client["last_active_session_id"])
+        session, user = await live_session(ctx, tx, client.last_active_session_id)
     except NotFoundError as exc:
         raise SignedOutError() from exc
-    if session["client_id"] != client["id"]:
+    if session.client_id != client.id:
         raise SignedOutError()
     return session, user
 
@@ -102,13 +88,16 @@ async def accounts_view(ctx: ServerContext, state: ClientState) -> AccountsView:
         if state.client is None:
             return AccountsView(None, [], [])
         accounts = await _accounts(ctx, tx, state.client)
-        active_id = state.client["last_active_session_id"]
-        active = next((a for a in accounts if a.session["id"] == active_id), None)
+        active_id = state.client.last_active_session_id
+        active = next((a for a in accounts if a.session.id == active_id), None)
         if active is None:
             return AccountsView(None, accounts, [])
-        sessions = await SessionRepository(tx.conn).for_user(active.user["id"], status="active")
-        live = [s for s in sessions if _alive(ctx, s)]
-        live.sort(key=lambda s: (s["id"] != active_id, -s["last_active_at"]))
+        sessions = await SessionRepository(tx.conn).for_user(
+            active.user.id, status=SessionStatus.ACTIVE
+        )
+        now = ctx.now_ms()
+        live = [s for s in sessions if s.is_alive(now)]
+        live.sort(key=lambda s: (s.id != active_id, -s.last_active_at))
         return AccountsView(active, accounts, live)
 
     return await run_transaction(ctx, work, state=state)
@@ -131,13 +120,13 @@ async def revoke_session(ctx: ServerContext, state: ClientState, session_id: str
     async def work(tx: Tx) -> None:
         current, user = await require_active(ctx, tx, state)
         target = await SessionRepository(tx.conn).get(session_id)
-        if target is None or target["user_id"] != user["id"]:
+        if target is None or target.user_id != user.id:
             raise NotFoundError("Session not found.", param="session_id")
-        if target["id"] == current["id"]:
+        if target.id == current.id:
             raise ValidationError(
                 "To end this device's session, sign out instead.", param="session_id"
             )
-        await set_session_status(ctx, tx, session_id, "revoked")
+        await set_session_status(ctx, tx, session_id, SessionStatus.REVOKED, state=state)
 
     await run_transaction(ctx, work, state=state)
 
@@ -152,14 +141,17 @@ async def sign_out(ctx: ServerContext, state: ClientState, *, everyone: bool) ->
         client = state.client
         if client is None:
             return
-        active = client["last_active_session_id"]
+        active = client.last_active_session_id
         if everyone or not active:
             await end_client_sessions(ctx, tx, state)
             return
-        await set_session_status(ctx, tx, active, "ended", client_id=client["id"])
-        rest = await _accounts(ctx, tx, client)
+        await set_session_status(
+            ctx, tx, active, SessionStatus.ENDED, client_id=client.id, state=state
+        )
+        assert state.client is not None
+        rest = await _accounts(ctx, tx, state.client)
         await rotate_client_token(
-            ctx, tx, state, last_active_session_id=rest[-1].session["id"] if rest else None
+            ctx, tx, state, last_active_session_id=rest[-1].session.id if rest else None
         )
 
     await run_transaction(ctx, work, state=state)

@@ -5,15 +5,22 @@ from __future__ import annotations
 from threshold.core.codes import token_digest
 from threshold.core.errors import SignedOutError
 from threshold.core.ids import random_token
+from threshold.core.records.clients import SessionStatus
+from threshold.core.records.instance import HandshakeNonce
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.request import ClientState
 from threshold.services.runtime.transaction import Tx, run_transaction
 from threshold.services.sessions.clients import client_uat
 from threshold.services.sessions.tokens import mint_session_token
-from threshold.store.repositories import SessionRepository
-from threshold.store.repositories.instance import HandshakeNonceRepository
+from threshold.store.repositories import HandshakeNonceRepository, SessionRepository
 
-__all__ = ["NONCE_TTL_SECONDS", "build_directives", "create_nonce", "take_payload"]
+__all__ = [
+    "NONCE_TTL_SECONDS",
+    "build_directives",
+    "create_nonce",
+    "handshake_parameter",
+    "take_payload",
+]
 
 NONCE_TTL_SECONDS = 60
 
@@ -32,11 +39,11 @@ async def build_directives(
 ) -> list[str]:
     """``Set-Cookie`` values for the app: the active session's token and ``__client_uat``."""
     client = state.client
-    session_id = client["last_active_session_id"] if client else None
+    session_id = client.last_active_session_id if client else None
     token = None
     if session_id is not None:
         session = await SessionRepository(tx.conn).get(session_id)
-        if session is not None and session["status"] == "active":
+        if session is not None and session.status == SessionStatus.ACTIVE:
             try:
                 token = await mint_session_token(ctx, tx, session_id, client_id=None, origin=azp)
             except SignedOutError:
@@ -58,12 +65,31 @@ async def create_nonce(ctx: ServerContext, tx: Tx, directives: list[str]) -> str
     nonce = random_token(24)
     now = ctx.now_ms()
     await HandshakeNonceRepository(tx.conn).insert(
-        digest=token_digest(nonce),
-        directives=directives,
-        expire_at=now + NONCE_TTL_SECONDS * 1000,
-        created_at=now,
+        HandshakeNonce(
+            digest=token_digest(nonce),
+            directives=directives,
+            expire_at=now + NONCE_TTL_SECONDS * 1000,
+            created_at=now,
+        )
     )
     return nonce
+
+
+async def handshake_parameter(
+    ctx: ServerContext, state: ClientState, *, azp: str | None, secure: bool, by_nonce: bool
+) -> str:
+    """What the handshake adds to the app's ``redirect_url``: the directives behind a
+    nonce the app's backend trades for them (``by_nonce``), or inside a signed JWT."""
+
+    async def work(tx: Tx) -> str:
+        directives = await build_directives(ctx, tx, state, azp=azp, secure=secure)
+        if by_nonce:
+            return "__clerk_handshake_nonce=" + await create_nonce(ctx, tx, directives)
+        now = ctx.now_s()
+        payload = {"handshake": directives, "iat": now, "exp": now + 60}
+        return "__clerk_handshake=" + ctx.keyring.sign(payload)
+
+    return await run_transaction(ctx, work, state=state)
 
 
 async def take_payload(ctx: ServerContext, nonce: str) -> list[str] | None:
@@ -72,7 +98,7 @@ async def take_payload(ctx: ServerContext, nonce: str) -> list[str] | None:
         return None
 
     async def work(tx: Tx) -> list[str] | None:
-        row = await HandshakeNonceRepository(tx.conn).take(token_digest(nonce), ctx.now_ms())
-        return None if row is None else list(row["directives"])
+        found = await HandshakeNonceRepository(tx.conn).take(token_digest(nonce), ctx.now_ms())
+        return None if found is None else list(found.directives)
 
     return await run_transaction(ctx, work)

@@ -24,14 +24,14 @@ from typing import Any
 
 from threshold.core.errors import NotFoundError
 from threshold.core.ids import is_id, random_token
+from threshold.core.records.clients import Session
+from threshold.core.records.users import EmailAddress, User
 from threshold.core.tokens import CAT_TEMPLATE
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.transaction import Tx, run_transaction
 from threshold.services.sessions.liveness import live_session
-from threshold.services.users.images import image_url
-from threshold.store.repositories import EmailRepository
-from threshold.store.repositories._base import Row
-from threshold.store.repositories.admin import JwtTemplateRepository
+from threshold.store.repositories import EmailRepository, JwtTemplateRepository
+from threshold.wire.images import image_url
 
 __all__ = ["RESERVED_CLAIMS", "mint_template_token", "render_claims", "shortcode_context"]
 
@@ -44,37 +44,37 @@ _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
 def shortcode_context(
-    user: Row, emails: list[Row], session: Row, public_url: str
+    user: User, emails: list[EmailAddress], session: Session, public_url: str
 ) -> dict[str, Any]:
     """The values shortcodes can reach."""
-    primary = next((e for e in emails if e["id"] == user.get("primary_email_address_id")), None)
-    names = [n for n in (user.get("first_name"), user.get("last_name")) if n]
+    primary = next((e for e in emails if e.id == user.primary_email_address_id), None)
+    names = [n for n in (user.first_name, user.last_name) if n]
 
     def seconds(value: int | None) -> int | None:
         return None if value is None else value // 1000
 
     return {
         "user": {
-            "id": user["id"],
-            "external_id": user.get("external_id"),
-            "first_name": user.get("first_name"),
-            "last_name": user.get("last_name"),
+            "id": user.id,
+            "external_id": user.external_id,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
             "full_name": " ".join(names) or None,
-            "username": user.get("username"),
-            "primary_email_address": primary["email_address"] if primary else None,
-            "email_verified": bool(primary and primary["verified"]),
+            "username": user.username,
+            "primary_email_address": primary.email_address if primary else None,
+            "email_verified": bool(primary and primary.verified),
             "image_url": image_url(public_url, user),
-            "has_image": bool(user.get("image_id")),
-            "public_metadata": user.get("public_metadata") or {},
-            "unsafe_metadata": user.get("unsafe_metadata") or {},
-            "created_at": seconds(user.get("created_at")),
-            "updated_at": seconds(user.get("updated_at")),
-            "last_sign_in_at": seconds(user.get("last_sign_in_at")),
+            "has_image": bool(user.image_id),
+            "public_metadata": user.public_metadata or {},
+            "unsafe_metadata": user.unsafe_metadata or {},
+            "created_at": seconds(user.created_at),
+            "updated_at": seconds(user.updated_at),
+            "last_sign_in_at": seconds(user.last_sign_in_at),
             "two_factor_enabled": False,
             "phone_number_verified": False,
             "primary_phone_number": None,
         },
-        "session": {"actor": session.get("actor")},
+        "session": {"actor": session.actor},
     }
 
 
@@ -143,18 +143,18 @@ async def mint_template_token(
         if template is None:
             raise NotFoundError("No JWT template has this name.", param="template_name")
         session, user = await live_session(ctx, tx, session_id)
-        emails = await EmailRepository(tx.conn).for_user(user["id"])
+        emails = await EmailRepository(tx.conn).for_user(user.id)
         context = shortcode_context(user, emails, session, ctx.settings.public_url)
-        rendered = render_claims(template["claims"], context)
+        rendered = render_claims(template.claims, context)
         now = ctx.now_s()
         claims = {k: v for k, v in rendered.items() if k not in RESERVED_CLAIMS}
         claims.update(
-            exp=now + (lifetime or template["lifetime"]),
+            exp=now + (lifetime or template.lifetime),
             iat=now,
             iss=ctx.issuer,
             jti=random_token(15),
-            nbf=now - template["allowed_clock_skew"],
-            sub=user["id"],
+            nbf=now - template.allowed_clock_skew,
+            sub=user.id,
         )
         if origin is not None:
             claims["azp"] = origin

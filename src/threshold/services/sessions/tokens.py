@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from threshold.core.errors import NotFoundError, SignedOutError
+from threshold.core.records.clients import Session
+from threshold.core.records.users import User
 from threshold.core.tokens import CAT_SESSION, session_claims
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.request import client_digest
@@ -17,8 +19,7 @@ from threshold.services.sessions.liveness import (
     record_activity,
     signed_in_user,
 )
-from threshold.store.repositories._base import Row
-from threshold.store.repositories.clients import SESSION_FOR_REFRESH
+from threshold.store.repositories.clients import session_for_refresh
 
 __all__ = ["mint_for_refresh", "mint_for_session", "mint_session_token"]
 
@@ -46,15 +47,15 @@ async def mint_session_token(
 async def mint_for_session(
     ctx: ServerContext,
     tx: Tx,
-    session: Row,
-    user: Row | None,
+    session: Session,
+    user: User | None,
     *,
     origin: str | None,
     lifetime: int | None = None,
     extra_claims: Mapping[str, Any] | None = None,
 ) -> str:
     """:func:`mint_session_token` for a session and its user already read in this
-    transaction (the Client's JSON has both at hand): checked the same way."""
+    transaction (the Client's view has both at hand): checked the same way."""
     check_live(ctx, session)
     signed_in_user(user)
     if activity_is_stale(ctx, session):
@@ -68,7 +69,7 @@ async def mint_for_refresh(
     *,
     client_token: str | None,
     origin: str | None,
-) -> tuple[str, Row | None]:
+) -> tuple[str, Session | None]:
     """The browser's token refresh, read-only: (token, session to record activity on).
 
     Token refreshes are the busiest path: one point read finds the Client by its token
@@ -80,15 +81,14 @@ async def mint_for_refresh(
     digest = client_digest(client_token)
     if digest is None:
         raise SignedOutError()
-    session = await ctx.db.point_read(
-        SESSION_FOR_REFRESH, session_id=session_id, client_digest=digest
-    )
-    if session is None:
+    read = await session_for_refresh(ctx.db, session_id=session_id, client_digest=digest)
+    if read is None:
         raise SignedOutError()
-    if session["id"] is None:
+    session = read.session
+    if session is None:
         raise NotFoundError("Session not found.", param="session_id")
     check_live(ctx, session)
-    if session.pop("user_banned"):
+    if read.user_banned:
         raise SignedOutError()
     jwt = await _sign(ctx, session, origin=origin, lifetime=None, extra=None)
     return jwt, session if activity_is_stale(ctx, session) else None
@@ -96,7 +96,7 @@ async def mint_for_refresh(
 
 async def _sign(
     ctx: ServerContext,
-    session: Row,
+    session: Session,
     *,
     origin: str | None,
     lifetime: int | None,
@@ -105,14 +105,14 @@ async def _sign(
     await ctx.keyring.maybe_refresh()
     now_s = ctx.now_s()
     claims = session_claims(
-        user_id=session["user_id"],
-        session_id=session["id"],
+        user_id=session.user_id,
+        session_id=session.id,
         issuer=ctx.issuer,
         now=now_s,
         lifetime=lifetime or ctx.settings.session_token_lifetime,
         azp=origin,
-        first_factor_age_minutes=max(0, (now_s * 1000 - session["factor_verified_at"]) // 60_000),
-        actor=session.get("actor"),
+        first_factor_age_minutes=max(0, (now_s * 1000 - session.factor_verified_at) // 60_000),
+        actor=session.actor,
     )
     if extra:
         claims = {**extra, **claims}

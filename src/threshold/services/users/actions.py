@@ -3,29 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from threshold.core.errors import ValidationError
 from threshold.core.ids import new_id
+from threshold.core.records.users import Image
 from threshold.services.infra.audit import audit
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.fields import check_metadata, deep_merge
 from threshold.services.runtime.transaction import Tx, run_transaction
-from threshold.services.users.directory import (
-    UserRecord,
-    get_user,
-    load_user,
-    revoke_user_sessions,
-)
+from threshold.services.users.directory import get_user, load_user, revoke_user_sessions
 from threshold.services.users.passwords import (
     lockout_error,
     reserve_password_check,
     settle_failed_password_check,
 )
 from threshold.store.repositories import ImageRepository, UserRepository
+from threshold.wire.users import UserView
 
 __all__ = [
     "IMAGE_TYPES",
+    "MetadataUpdate",
     "delete_profile_image",
     "image_type",
     "set_banned",
@@ -46,12 +45,22 @@ IMAGE_TYPES = {
 _METADATA = ("public_metadata", "private_metadata", "unsafe_metadata")
 
 
-async def set_banned(ctx: ServerContext, user_id: str, banned: bool) -> UserRecord:
+@dataclass(frozen=True, slots=True)
+class MetadataUpdate:
+    """The metadata objects a request gives (None: not given)."""
+
+    public_metadata: Mapping[str, Any] | None = None
+    private_metadata: Mapping[str, Any] | None = None
+    unsafe_metadata: Mapping[str, Any] | None = None
+
+
+async def set_banned(ctx: ServerContext, user_id: str, banned: bool) -> UserView:
     """Ban (which ends every session of the user) or unban."""
 
-    async def work(tx: Tx) -> UserRecord:
-        await load_user(tx, user_id)
-        await UserRepository(tx.conn).update(user_id, banned=banned, updated_at=ctx.now_ms())
+    async def work(tx: Tx) -> UserView:
+        user = (await load_user(tx, user_id)).user
+        changed = replace(user, banned=banned, updated_at=ctx.now_ms())
+        await UserRepository(tx.conn).update(user, changed)
         if banned:
             await revoke_user_sessions(ctx, tx, user_id)
         return await load_user(tx, user_id)
@@ -59,16 +68,15 @@ async def set_banned(ctx: ServerContext, user_id: str, banned: bool) -> UserReco
     return await run_transaction(ctx, work)
 
 
-async def set_locked(ctx: ServerContext, user_id: str, locked: bool) -> UserRecord:
+async def set_locked(ctx: ServerContext, user_id: str, locked: bool) -> UserView:
     """Lock for the configured lockout time (ending every session), or unlock."""
 
-    async def work(tx: Tx) -> UserRecord:
-        await load_user(tx, user_id)
+    async def work(tx: Tx) -> UserView:
+        user = (await load_user(tx, user_id)).user
         now = ctx.now_ms()
         until = now + ctx.settings.lockout_seconds * 1000 if locked else None
-        await UserRepository(tx.conn).update(
-            user_id, locked_until=until, failed_attempts=0, updated_at=now
-        )
+        changed = replace(user, locked_until=until, failed_attempts=0, updated_at=now)
+        await UserRepository(tx.conn).update(user, changed)
         if locked:
             await revoke_user_sessions(ctx, tx, user_id)
         return await load_user(tx, user_id)
@@ -77,19 +85,21 @@ async def set_locked(ctx: ServerContext, user_id: str, locked: bool) -> UserReco
 
 
 async def update_metadata(
-    ctx: ServerContext, user_id: str, params: Mapping[str, Any], *, replace: bool
-) -> UserRecord:
+    ctx: ServerContext, user_id: str, update: MetadataUpdate, *, merge: bool
+) -> UserView:
     """Deep-merge (PATCH) or replace (PUT) the metadata objects that were given."""
-    given = {k: check_metadata(params[k], k) for k in _METADATA if params.get(k) is not None}
+    given = {
+        k: check_metadata(value, k) for k in _METADATA if (value := getattr(update, k)) is not None
+    }
 
-    async def work(tx: Tx) -> UserRecord:
-        users = UserRepository(tx.conn)
-        record = await load_user(tx, user_id)
+    async def work(tx: Tx) -> UserView:
+        user = (await load_user(tx, user_id)).user
         changes: dict[str, Any] = {}
         for key, value in given.items():
-            merged = value if replace else deep_merge(record.user[key] or {}, value)
+            merged = deep_merge(getattr(user, key) or {}, value) if merge else value
             changes[key] = check_metadata(merged, key)
-        await users.update(user_id, updated_at=ctx.now_ms(), **changes)
+        changed = replace(user, updated_at=ctx.now_ms(), **changes)
+        await UserRepository(tx.conn).update(user, changed)
         return await load_user(tx, user_id)
 
     return await run_transaction(ctx, work)
@@ -99,11 +109,10 @@ async def verify_password(ctx: ServerContext, user_id: str, password: str) -> bo
     """Check a password as sign-in does: the check counts toward the lockout before it
     runs, a locked account is refused, a success clears the count and upgrades an old
     digest."""
-    record = await get_user(ctx, user_id)
-    user = record.user
+    user = (await get_user(ctx, user_id)).user
     if (locked := lockout_error(ctx, user)) is not None:
         raise locked
-    digest = user["password_digest"]
+    digest = user.password_digest
     if not digest:
         raise ValidationError(
             "This user has no password.", param="password", code="no_password_set"
@@ -126,10 +135,10 @@ async def verify_password(ctx: ServerContext, user_id: str, password: str) -> bo
         fresh = await users.get_for_update(user_id)
         if fresh is None:
             return
-        changes: dict[str, Any] = {"failed_attempts": 0}
-        if new_digest is not None and fresh["password_digest"] == digest:
-            changes["password_digest"] = new_digest
-        await users.update(user_id, **changes)
+        changed = replace(fresh, failed_attempts=0)
+        if new_digest is not None and fresh.password_digest == digest:
+            changed = replace(changed, password_digest=new_digest)
+        await users.update(fresh, changed)
 
     await run_transaction(ctx, work)
     return True
@@ -142,7 +151,7 @@ def image_type(data: bytes) -> str | None:
     return next((t for magic, t in IMAGE_TYPES.items() if data.startswith(magic)), None)
 
 
-async def set_profile_image(ctx: ServerContext, user_id: str, data: bytes) -> UserRecord:
+async def set_profile_image(ctx: ServerContext, user_id: str, data: bytes) -> UserView:
     """Store a new profile image (PNG, JPEG, GIF or WebP) in place of the old one."""
     content_type = image_type(data)
     if content_type is None:
@@ -152,32 +161,33 @@ async def set_profile_image(ctx: ServerContext, user_id: str, data: bytes) -> Us
             code="form_param_value_invalid",
         )
 
-    async def work(tx: Tx) -> UserRecord:
-        await load_user(tx, user_id)
-        images = ImageRepository(tx.conn)
-        await images.delete_for_user(user_id)
+    async def work(tx: Tx) -> UserView:
+        user = (await load_user(tx, user_id)).user
         now = ctx.now_ms()
-        image = await images.insert(
-            id=new_id("img"),
-            user_id=user_id,
-            content_type=content_type,
-            data=data,
-            created_at=now,
-            updated_at=now,
+        image = await ImageRepository(tx.conn).replace_for_user(
+            Image(
+                id=new_id("img"),
+                user_id=user_id,
+                content_type=content_type,
+                data=data,
+                created_at=now,
+                updated_at=now,
+            )
         )
-        await UserRepository(tx.conn).update(user_id, image_id=image["id"], updated_at=now)
+        await UserRepository(tx.conn).update(user, replace(user, image_id=image.id, updated_at=now))
         return await load_user(tx, user_id)
 
     return await run_transaction(ctx, work)
 
 
-async def delete_profile_image(ctx: ServerContext, user_id: str) -> UserRecord:
+async def delete_profile_image(ctx: ServerContext, user_id: str) -> UserView:
     """Remove the profile image (the generated avatar shows again)."""
 
-    async def work(tx: Tx) -> UserRecord:
-        await load_user(tx, user_id)
+    async def work(tx: Tx) -> UserView:
+        user = (await load_user(tx, user_id)).user
         await ImageRepository(tx.conn).delete_for_user(user_id)
-        await UserRepository(tx.conn).update(user_id, image_id=None, updated_at=ctx.now_ms())
+        changed = replace(user, image_id=None, updated_at=ctx.now_ms())
+        await UserRepository(tx.conn).update(user, changed)
         return await load_user(tx, user_id)
 
     return await run_transaction(ctx, work)

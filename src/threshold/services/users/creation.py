@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-
-from threshold.core.errors import (
-    IdentifierExistsError,
-    ValidationError,
-)
+from threshold.core.errors import DuplicateError, IdentifierExistsError, ValidationError
 from threshold.core.ids import new_id
+from threshold.core.records.users import EmailAddress, User
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.transaction import Tx
 from threshold.store.repositories import EmailRepository, UserRepository
-from threshold.store.repositories._base import Row
-from threshold.store.tables import allowlist_identifiers, blocklist_identifiers
+from threshold.store.repositories.identifier_lists import identifier_access
 
-__all__ = ["check_identifier_allowed", "create_user", "normalize_email"]
+__all__ = ["NewUser", "check_identifier_allowed", "create_user", "normalize_email"]
 
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}")
 
@@ -42,26 +38,7 @@ async def check_identifier_allowed(tx: Tx, address: str, *, param: str = "email_
     """Blocklisted addresses are refused; with an allowlist, only listed ones pass."""
     domain = address.rsplit("@", 1)[-1]
     candidates = [address, f"*@{domain}", f"@{domain}", domain]
-    blocked = await tx.conn.execute(
-        sa.select(blocklist_identifiers.c.id)
-        .where(blocklist_identifiers.c.identifier.in_(candidates))
-        .limit(1)
-    )
-    if blocked.first() is not None:
-        raise ValidationError(
-            "You are not allowed to access this application.",
-            param=param,
-            code="identifier_not_allowed_access",
-        )
-    any_allowed = await tx.conn.execute(sa.select(allowlist_identifiers.c.id).limit(1))
-    if any_allowed.first() is None:
-        return
-    listed = await tx.conn.execute(
-        sa.select(allowlist_identifiers.c.id)
-        .where(allowlist_identifiers.c.identifier.in_(candidates))
-        .limit(1)
-    )
-    if listed.first() is None:
+    if not await identifier_access(tx.conn, candidates):
         raise ValidationError(
             "You are not allowed to access this application.",
             param=param,
@@ -69,74 +46,62 @@ async def check_identifier_allowed(tx: Tx, address: str, *, param: str = "email_
         )
 
 
-async def create_user(
-    ctx: ServerContext,
-    tx: Tx,
-    *,
-    email: str | None,
-    password_digest: str | None,
-    email_verified: bool = True,
-    verification_strategy: str = "email_code",
-    **fields: Any,
-) -> Row:
-    """Insert a user and (optionally) its primary email; a taken email raises a clear error.
+@dataclass(frozen=True, slots=True)
+class NewUser:
+    """A user to create: its first address (None for none), how that address was
+    verified, the password's digest and the profile fields."""
 
-    The unique index on email addresses decides races: of concurrent sign-ups with one
-    address exactly one commits.
-    """
+    email: str | None
+    password_digest: str | None
+    email_verified: bool = True
+    verification_strategy: str = "email_code"
+    first_name: str | None = None
+    last_name: str | None = None
+    username: str | None = None
+    external_id: str | None = None
+    public_metadata: Mapping[str, Any] = field(default_factory=dict)
+    private_metadata: Mapping[str, Any] = field(default_factory=dict)
+    unsafe_metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+async def create_user(ctx: ServerContext, tx: Tx, new: NewUser) -> User:
+    """Store a user and (optionally) its primary address; a taken address or username is a
+    clear error. The unique indexes decide races: of concurrent sign-ups with one address
+    exactly one commits."""
     now = ctx.now_ms()
     user_id = new_id("user")
-    emails = EmailRepository(tx.conn)
-    if email is not None and await emails.by_address(email) is not None:
+    if new.email is not None and await EmailRepository(tx.conn).by_address(new.email) is not None:
         raise IdentifierExistsError(param="email_address")
-    values: dict[str, Any] = {
-        "id": user_id,
-        "external_id": None,
-        "username": None,
-        "first_name": None,
-        "last_name": None,
-        "password_digest": password_digest,
-        "password_updated_at": now if password_digest else None,
-        "primary_email_address_id": None,
-        "image_id": None,
-        "public_metadata": {},
-        "private_metadata": {},
-        "unsafe_metadata": {},
-        "banned": False,
-        "locked_until": None,
-        "failed_attempts": 0,
-        "last_sign_in_at": None,
-        "last_active_at": None,
-        "search_text": "",
-        "created_at": now,
-        "updated_at": now,
-    }
-    values.update({k: v for k, v in fields.items() if k in values})
-    users = UserRepository(tx.conn)
+    user = User(
+        id=user_id,
+        external_id=new.external_id,
+        username=new.username,
+        first_name=new.first_name,
+        last_name=new.last_name,
+        password_digest=new.password_digest,
+        password_updated_at=now if new.password_digest else None,
+        public_metadata=new.public_metadata,
+        private_metadata=new.private_metadata,
+        unsafe_metadata=new.unsafe_metadata,
+        created_at=now,
+        updated_at=now,
+    )
+    email = None
+    if new.email is not None:
+        email = EmailAddress(
+            id=new_id("idn"),
+            user_id=user_id,
+            email_address=new.email,
+            verified=new.email_verified,
+            verification_strategy=new.verification_strategy,
+            created_at=now,
+            updated_at=now,
+        )
     try:
-        async with tx.conn.begin_nested():
-            await users.insert(**values)
-            if email is not None:
-                email_id = new_id("idn")
-                await emails.insert(
-                    id=email_id,
-                    user_id=user_id,
-                    email_address=email,
-                    verified=email_verified,
-                    verification_strategy=verification_strategy,
-                    created_at=now,
-                    updated_at=now,
-                )
-                await users.update(user_id, primary_email_address_id=email_id)
-                values["primary_email_address_id"] = email_id
-    except IntegrityError as exc:
-        text = str(exc.orig).lower()
-        if "email" in text:
-            raise IdentifierExistsError(param="email_address") from exc
-        if "username" in text:
+        return await UserRepository(tx.conn).create(user, email)
+    except DuplicateError as exc:
+        if exc.field == "username":
             raise IdentifierExistsError(
                 "That username is taken. Please try another.", param="username"
             ) from exc
-        raise
-    await users.touch_search_text(user_id)
-    return values
+        raise IdentifierExistsError(param="email_address") from exc

@@ -3,28 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-
-from threshold.core.errors import IdentifierExistsError, ValidationError
+from threshold.core.errors import DuplicateError, IdentifierExistsError, ValidationError
 from threshold.core.ids import new_id
+from threshold.core.records.clients import SessionStatus
+from threshold.core.records.listing import Page, UserFilters
+from threshold.core.records.unset import UNSET, Unset
+from threshold.core.records.users import EmailAddress
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.fields import check_metadata, check_name, check_username, require
 from threshold.services.runtime.transaction import Tx, run_transaction
 from threshold.services.sessions.sessions import set_session_status
-from threshold.services.users.creation import create_user, normalize_email
-from threshold.services.users.passwords import password_digest_from
+from threshold.services.users.creation import NewUser, create_user, normalize_email
+from threshold.services.users.passwords import PasswordInput, password_digest_from
 from threshold.store.repositories import EmailRepository, SessionRepository, UserRepository
-from threshold.store.repositories._base import Row
-from threshold.store.repositories.admin import Page, Pager, UserFilters, user_where
-from threshold.store.tables import clients, sessions, users
+from threshold.wire.users import UserView
 
 __all__ = [
     "USER_ORDER_FIELDS",
-    "UserRecord",
+    "ProfileFields",
+    "UserCreation",
+    "UserUpdate",
     "add_email",
     "count_users",
     "create_user_admin",
@@ -49,33 +50,84 @@ _METADATA = ("public_metadata", "private_metadata", "unsafe_metadata")
 
 
 @dataclass(frozen=True, slots=True)
-class UserRecord:
-    """A user row with its email rows: everything the User object is built from."""
+class ProfileFields:
+    """Profile fields of a create or update body: ``UNSET`` when not sent (null clears a
+    name); metadata objects are None when not given."""
 
-    user: Row
-    emails: list[Row]
+    first_name: str | Unset | None = UNSET
+    last_name: str | Unset | None = UNSET
+    external_id: str | Unset | None = UNSET
+    username: str | Unset | None = UNSET
+    public_metadata: Mapping[str, Any] | None = None
+    private_metadata: Mapping[str, Any] | None = None
+    unsafe_metadata: Mapping[str, Any] | None = None
 
 
-async def load_user(tx: Tx, user_id: str) -> UserRecord:
+@dataclass(frozen=True, slots=True)
+class UserCreation:
+    """``POST /v1/users``: verified addresses (the first one primary), a password and the
+    profile fields."""
+
+    email_addresses: tuple[str, ...] = ()
+    profile: ProfileFields = field(default_factory=ProfileFields)
+    password: PasswordInput = field(default_factory=PasswordInput)
+    skip_user_requirement: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UserUpdate:
+    """``PATCH /v1/users/{id}``: only what was sent changes."""
+
+    profile: ProfileFields = field(default_factory=ProfileFields)
+    password: PasswordInput = field(default_factory=PasswordInput)
+    primary_email_address_id: str | None = None
+    sign_out_of_other_sessions: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Profile:
+    """Checked profile fields: only the ones that were given."""
+
+    values: dict[str, Any]
+
+    def text(self, name: str) -> str | None:
+        value = self.values.get(name)
+        return value if isinstance(value, str) else None
+
+
+def _checked_profile(fields: ProfileFields) -> _Profile:
+    values: dict[str, Any] = {}
+    for key in ("first_name", "last_name", "external_id"):
+        value = getattr(fields, key)
+        if value is not UNSET:
+            values[key] = check_name(value, key)
+    if fields.username is not UNSET:
+        values["username"] = check_username(fields.username)
+    for key in _METADATA:
+        value = getattr(fields, key)
+        if value is not None:
+            values[key] = check_metadata(value, key)
+    return _Profile(values)
+
+
+async def load_user(tx: Tx, user_id: str) -> UserView:
     """The user and its emails (404 when unknown)."""
     user = await require(UserRepository(tx.conn), user_id, "user", "user", "user_id")
-    return UserRecord(user, await EmailRepository(tx.conn).for_user(user_id))
+    return UserView(user, await EmailRepository(tx.conn).for_user(user_id))
 
 
-async def get_user(ctx: ServerContext, user_id: str) -> UserRecord:
+async def get_user(ctx: ServerContext, user_id: str) -> UserView:
     """One user."""
     return await run_transaction(ctx, lambda tx: load_user(tx, user_id), readonly=True)
 
 
-async def list_users(ctx: ServerContext, filters: UserFilters, page: Page) -> list[UserRecord]:
+async def list_users(ctx: ServerContext, filters: UserFilters, page: Page) -> list[UserView]:
     """One page of users matching ``filters``."""
 
-    async def work(tx: Tx) -> list[UserRecord]:
-        by_created_at = page.order_by.lstrip(" +-") == "created_at"
-        where = await user_where(tx.conn, filters, by_created_at=by_created_at)
-        rows = await Pager(tx.conn, users).page(where, page, USER_ORDER_FIELDS)
-        grouped = await EmailRepository(tx.conn).for_users([r["id"] for r in rows])
-        return [UserRecord(r, grouped[r["id"]]) for r in rows]
+    async def work(tx: Tx) -> list[UserView]:
+        found = await UserRepository(tx.conn).matching(filters, page, USER_ORDER_FIELDS)
+        grouped = await EmailRepository(tx.conn).for_users([u.id for u in found])
+        return [UserView(u, grouped[u.id]) for u in found]
 
     return await run_transaction(ctx, work, readonly=True)
 
@@ -84,118 +136,99 @@ async def count_users(ctx: ServerContext, filters: UserFilters) -> int:
     """How many users match ``filters``."""
 
     async def work(tx: Tx) -> int:
-        return await Pager(tx.conn, users).count(await user_where(tx.conn, filters))
+        return await UserRepository(tx.conn).count_matching(filters)
 
     return await run_transaction(ctx, work, readonly=True)
 
 
-async def _check_unique(tx: Tx, column: str, value: str | None, user_id: str | None) -> None:
+async def _check_unique(tx: Tx, field: str, value: str | None, user_id: str | None) -> None:
     if value is None:
         return
-    stmt = sa.select(users.c.id).where(users.c[column] == value)
-    if user_id is not None:
-        stmt = stmt.where(users.c.id != user_id)
-    if (await tx.conn.execute(stmt.limit(1))).first() is not None:
-        raise IdentifierExistsError(f"That {column.replace('_', ' ')} is taken.", param=column)
+    if await UserRepository(tx.conn).value_taken(field, value, user_id):
+        raise IdentifierExistsError(f"That {field.replace('_', ' ')} is taken.", param=field)
 
 
-def _profile_fields(params: Mapping[str, Any]) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    for key in ("first_name", "last_name", "external_id"):
-        if key in params:
-            fields[key] = check_name(params[key], key)
-    if "username" in params:
-        fields["username"] = check_username(params["username"])
-    for key in _METADATA:
-        if params.get(key) is not None:
-            fields[key] = check_metadata(params[key], key)
-    return fields
-
-
-async def create_user_admin(ctx: ServerContext, params: Mapping[str, Any]) -> UserRecord:
+async def create_user_admin(ctx: ServerContext, creation: UserCreation) -> UserView:
     """Create a user with verified email addresses (the first one primary)."""
-    addresses = [normalize_email(a) for a in params.get("email_address") or []]
+    addresses = [normalize_email(a) for a in creation.email_addresses]
     if len(set(addresses)) != len(addresses):
         raise ValidationError("An email address is listed twice.", param="email_address")
-    if not addresses and not params.get("skip_user_requirement"):
+    if not addresses and not creation.skip_user_requirement:
         raise ValidationError(
             "email_address must contain at least one address.",
             param="email_address",
             code="form_param_missing",
         )
-    fields = _profile_fields(params)
-    digest = await password_digest_from(
-        ctx, params, [*addresses, fields.get("first_name") or "", fields.get("last_name") or ""]
-    )
+    profile = _checked_profile(creation.profile)
+    context = [*addresses, profile.text("first_name") or "", profile.text("last_name") or ""]
+    digest = await password_digest_from(ctx, creation.password, context)
 
-    async def work(tx: Tx) -> UserRecord:
-        await _check_unique(tx, "username", fields.get("username"), None)
-        await _check_unique(tx, "external_id", fields.get("external_id"), None)
-        user = await create_user(
-            ctx,
-            tx,
+    async def work(tx: Tx) -> UserView:
+        await _check_unique(tx, "username", profile.text("username"), None)
+        await _check_unique(tx, "external_id", profile.text("external_id"), None)
+        new = NewUser(
             email=addresses[0] if addresses else None,
             password_digest=digest,
             email_verified=True,
             verification_strategy="admin",
-            **fields,
+            **profile.values,
         )
+        user = await create_user(ctx, tx, new)
         for address in addresses[1:]:
-            await add_email(ctx, tx, user["id"], address, verified=True)
-        await UserRepository(tx.conn).touch_search_text(user["id"])
-        return await load_user(tx, user["id"])
+            await add_email(ctx, tx, user.id, address, verified=True)
+        await UserRepository(tx.conn).refresh_search_text(user.id)
+        return await load_user(tx, user.id)
 
     return await run_transaction(ctx, work)
 
 
 async def add_email(
     ctx: ServerContext, tx: Tx, user_id: str, address: str, *, verified: bool
-) -> Row:
-    """Insert one more email address for a user; a taken address is a clear 422."""
+) -> EmailAddress:
+    """Store one more email address for a user; a taken address is a clear 422."""
     emails = EmailRepository(tx.conn)
     if await emails.by_address(address) is not None:
         raise IdentifierExistsError(param="email_address")
     now = ctx.now_ms()
+    email = EmailAddress(
+        id=new_id("idn"),
+        user_id=user_id,
+        email_address=address,
+        verified=verified,
+        verification_strategy="admin" if verified else "email_code",
+        created_at=now,
+        updated_at=now,
+    )
     try:
-        async with tx.conn.begin_nested():
-            return await emails.insert(
-                id=new_id("idn"),
-                user_id=user_id,
-                email_address=address,
-                verified=verified,
-                verification_strategy="admin" if verified else "email_code",
-                created_at=now,
-                updated_at=now,
-            )
-    except IntegrityError as exc:
+        return await emails.add(email)
+    except DuplicateError as exc:
         raise IdentifierExistsError(param="email_address") from exc
 
 
-async def update_user_admin(
-    ctx: ServerContext, user_id: str, params: Mapping[str, Any]
-) -> UserRecord:
+async def update_user_admin(ctx: ServerContext, user_id: str, update: UserUpdate) -> UserView:
     """Change profile fields, the primary email, the password or (replacing) metadata."""
-    fields = _profile_fields(params)
+    profile = _checked_profile(update.profile)
     current = await get_user(ctx, user_id)
-    context = [e["email_address"] for e in current.emails]
-    context += [fields.get("first_name") or current.user["first_name"] or ""]
-    digest = await password_digest_from(ctx, params, context)
+    context = [e.email_address for e in current.emails]
+    context += [profile.text("first_name") or current.user.first_name or ""]
+    digest = await password_digest_from(ctx, update.password, context)
 
-    async def work(tx: Tx) -> UserRecord:
-        record = await load_user(tx, user_id)
-        await _check_unique(tx, "username", fields.get("username"), user_id)
-        await _check_unique(tx, "external_id", fields.get("external_id"), user_id)
+    async def work(tx: Tx) -> UserView:
+        view = await load_user(tx, user_id)
+        await _check_unique(tx, "username", profile.text("username"), user_id)
+        await _check_unique(tx, "external_id", profile.text("external_id"), user_id)
         now = ctx.now_ms()
-        changes = {**fields, "updated_at": now}
-        primary = params.get("primary_email_address_id")
-        if primary is not None:
-            changes["primary_email_address_id"] = _primary_email(record, primary)
+        changed = replace(view.user, **profile.values, updated_at=now)
+        if update.primary_email_address_id is not None:
+            primary = _primary_email(view, update.primary_email_address_id)
+            changed = replace(changed, primary_email_address_id=primary)
         if digest is not None:
-            changes.update(password_digest=digest, password_updated_at=now)
-        await UserRepository(tx.conn).update(user_id, **changes)
-        if params.get("sign_out_of_other_sessions") and digest is not None:
+            changed = replace(changed, password_digest=digest, password_updated_at=now)
+        users = UserRepository(tx.conn)
+        await users.update(view.user, changed)
+        if update.sign_out_of_other_sessions and digest is not None:
             await revoke_user_sessions(ctx, tx, user_id)
-        await UserRepository(tx.conn).touch_search_text(user_id)
+        await users.refresh_search_text(user_id)
         return await load_user(tx, user_id)
 
     return await run_transaction(ctx, work)
@@ -203,39 +236,35 @@ async def update_user_admin(
 
 async def revoke_user_sessions(ctx: ServerContext, tx: Tx, user_id: str) -> None:
     """Revoke every active session of the user; their Clients move on to another session."""
-    for session in await SessionRepository(tx.conn).for_user(user_id, status="active"):
-        await set_session_status(ctx, tx, session["id"], "revoked")
+    sessions = SessionRepository(tx.conn)
+    for session in await sessions.for_user(user_id, status=SessionStatus.ACTIVE):
+        await set_session_status(ctx, tx, session.id, SessionStatus.REVOKED)
 
 
-def _primary_email(record: UserRecord, email_id: object) -> str:
-    found = next((e for e in record.emails if e["id"] == email_id), None)
+def _primary_email(view: UserView, email_id: str) -> str:
+    found = next((e for e in view.emails if e.id == email_id), None)
     if found is None:
         raise ValidationError(
             "primary_email_address_id is not one of this user's email addresses.",
             param="primary_email_address_id",
             code="form_param_value_invalid",
         )
-    if not found["verified"]:
+    if not found.verified:
         raise ValidationError(
             "Only a verified email address can become the primary one.",
             param="primary_email_address_id",
             code="form_param_value_invalid",
         )
-    return str(found["id"])
+    return found.id
 
 
 async def delete_user(ctx: ServerContext, user_id: str) -> str:
     """Delete the user with its emails, images, sessions and sign-in tokens."""
 
     async def work(tx: Tx) -> str:
-        await require(UserRepository(tx.conn), user_id, "user", "user", "user_id")
-        owned = sa.select(sessions.c.id).where(sessions.c.user_id == user_id)
-        await tx.conn.execute(
-            sa.update(clients)
-            .where(clients.c.last_active_session_id.in_(owned))
-            .values(last_active_session_id=None, updated_at=ctx.now_ms())
-        )
-        await UserRepository(tx.conn).delete(user_id)
+        users = UserRepository(tx.conn)
+        await require(users, user_id, "user", "user", "user_id")
+        await users.delete_with_sessions(user_id, ctx.now_ms())
         return user_id
 
     return await run_transaction(ctx, work)

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, replace
 
 from threshold.core.errors import AccountLockedError, ValidationError
 from threshold.core.passwords import SUPPORTED_IMPORT_HASHERS, PasswordHasher, check_password
+from threshold.core.records.users import User
 from threshold.services.infra.audit import audit
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.transaction import Tx, run_transaction
 from threshold.store.repositories import UserRepository
-from threshold.store.repositories._base import Row
 
 __all__ = [
+    "PasswordInput",
     "hash_new_password",
+    "locked_until_error",
     "lockout_error",
     "password_digest_from",
     "release_password_check",
@@ -35,17 +36,28 @@ async def hash_new_password(
     return await ctx.hasher.hash(normalized)
 
 
+@dataclass(frozen=True, slots=True)
+class PasswordInput:
+    """A password the Backend API sets: in clear text (checked against the policy unless
+    ``skip_password_checks``), or an imported digest with the hasher that made it."""
+
+    password: str | None = None
+    password_digest: str | None = None
+    password_hasher: str | None = None
+    skip_password_checks: bool = False
+
+
 async def password_digest_from(
-    ctx: ServerContext, params: Mapping[str, Any], context: list[str]
+    ctx: ServerContext, given: PasswordInput, context: list[str]
 ) -> str | None:
     """The digest to store for ``password`` or an imported ``password_digest``, if any."""
-    password, digest = params.get("password"), params.get("password_digest")
+    password, digest = given.password, given.password_digest
     if password is not None and digest is not None:
         raise ValidationError(
             "Give either password or password_digest, not both.", param="password_digest"
         )
     if digest is not None:
-        hasher = params.get("password_hasher")
+        hasher = given.password_hasher
         if hasher is None:
             raise ValidationError(
                 "password_hasher must be given with password_digest.",
@@ -62,19 +74,22 @@ async def password_digest_from(
             raise ValidationError(
                 f"password_digest is not a {hasher} digest.", param="password_digest"
             )
-        return str(digest)
+        return digest
     if password is None:
         return None
-    if params.get("skip_password_checks"):
+    if given.skip_password_checks:
         if not password or len(password) > ctx.policy.max_length * 4:
             raise ValidationError("The password is empty or too long.", param="password")
         return await ctx.hasher.hash(password)
     return await hash_new_password(ctx, password, [c for c in context if c])
 
 
-def lockout_error(ctx: ServerContext, user: Row) -> AccountLockedError | None:
+def lockout_error(ctx: ServerContext, user: User) -> AccountLockedError | None:
     """The error to raise when the account is locked now, else None."""
-    until = user.get("locked_until")
+    return _locked_error(ctx, user.locked_until)
+
+
+def _locked_error(ctx: ServerContext, until: int | None) -> AccountLockedError | None:
     now = ctx.now_ms()
     if until is None or until <= now:
         return None
@@ -103,9 +118,9 @@ async def reserve_password_check(ctx: ServerContext, user_id: str) -> None:
             return None
         if (locked := lockout_error(ctx, user)) is not None:
             raise locked
-        if user["failed_attempts"] >= ctx.settings.lockout_attempts:
-            return await _lock(ctx, tx, user_id)
-        await users.update(user_id, failed_attempts=user["failed_attempts"] + 1)
+        if user.failed_attempts >= ctx.settings.lockout_attempts:
+            return await _lock(ctx, tx, user)
+        await users.update(user, replace(user, failed_attempts=user.failed_attempts + 1))
         return None
 
     if (until := await run_transaction(ctx, work)) is not None:
@@ -118,8 +133,8 @@ async def release_password_check(tx: Tx, user_id: str) -> None:
     for was refused without a verdict (it lapsed while argon2 ran)."""
     users = UserRepository(tx.conn)
     user = await users.get_for_update(user_id)
-    if user is not None and user["failed_attempts"] > 0:
-        await users.update(user_id, failed_attempts=user["failed_attempts"] - 1)
+    if user is not None and user.failed_attempts > 0:
+        await users.update(user, replace(user, failed_attempts=user.failed_attempts - 1))
 
 
 async def settle_failed_password_check(ctx: ServerContext, user_id: str) -> int | None:
@@ -130,23 +145,28 @@ async def settle_failed_password_check(ctx: ServerContext, user_id: str) -> int 
         user = await UserRepository(tx.conn).get_for_update(user_id)
         if user is None:
             return None
-        if lockout_error(ctx, user) is not None:
-            return int(user["locked_until"])
-        if user["failed_attempts"] < ctx.settings.lockout_attempts:
+        if lockout_error(ctx, user) is not None and user.locked_until is not None:
+            return user.locked_until
+        if user.failed_attempts < ctx.settings.lockout_attempts:
             return None
-        return await _lock(ctx, tx, user_id)
+        return await _lock(ctx, tx, user)
 
     return await run_transaction(ctx, work)
 
 
-async def _lock(ctx: ServerContext, tx: Tx, user_id: str) -> int:
+async def _lock(ctx: ServerContext, tx: Tx, user: User) -> int:
     """Lock the account for ``THRESHOLD_LOCKOUT_SECONDS``; returns when the lock ends."""
     until = ctx.now_ms() + ctx.settings.lockout_seconds * 1000
-    await UserRepository(tx.conn).update(user_id, failed_attempts=0, locked_until=until)
+    await UserRepository(tx.conn).update(user, replace(user, failed_attempts=0, locked_until=until))
     return until
 
 
+def locked_until_error(ctx: ServerContext, until: int) -> AccountLockedError | None:
+    """The error for an account locked until ``until`` (ms), or None once that passed."""
+    return _locked_error(ctx, until)
+
+
 def _locked_until(ctx: ServerContext, until: int) -> AccountLockedError:
-    error = lockout_error(ctx, {"locked_until": until})
+    error = _locked_error(ctx, until)
     assert error is not None
     return error

@@ -7,6 +7,7 @@ sessions and mails a notice that carries no secret.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from threshold.core.errors import (
@@ -16,13 +17,15 @@ from threshold.core.errors import (
     ValidationError,
 )
 from threshold.core.ids import new_id
+from threshold.core.records.clients import Session, SessionStatus
+from threshold.core.records.users import Image, User
 from threshold.services.infra.audit import audit
 from threshold.services.infra.mail import Mail
 from threshold.services.infra.ratelimit import Limit
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.request import ClientState
 from threshold.services.runtime.transaction import Tx, run_transaction
-from threshold.services.sessions.accounts import primary_email, require_active
+from threshold.services.sessions.accounts import require_active
 from threshold.services.users.passwords import hash_new_password
 from threshold.store.repositories import (
     EmailRepository,
@@ -30,7 +33,6 @@ from threshold.store.repositories import (
     SessionRepository,
     UserRepository,
 )
-from threshold.store.repositories._base import Row
 
 __all__ = [
     "IMAGE_TYPES",
@@ -79,8 +81,9 @@ async def update_names(
     async def work(tx: Tx) -> None:
         _, user = await require_active(ctx, tx, state)
         users = UserRepository(tx.conn)
-        await users.update(user["id"], first_name=first, last_name=last, updated_at=ctx.now_ms())
-        await users.touch_search_text(user["id"])
+        changed = replace(user, first_name=first, last_name=last, updated_at=ctx.now_ms())
+        await users.update(user, changed)
+        await users.refresh_search_text(user.id)
 
     await run_transaction(ctx, work, state=state)
 
@@ -94,21 +97,17 @@ async def change_password(
             "Enter your current password.", param="current_password", code="form_param_missing"
         )
 
-    async def read(tx: Tx) -> tuple[Row, Row, str | None]:
+    async def read(tx: Tx) -> tuple[Session, User, str | None]:
         session, user = await require_active(ctx, tx, state)
-        return (
-            session,
-            user,
-            primary_email(user, await EmailRepository(tx.conn).for_user(user["id"])),
-        )
+        return session, user, user.primary_email(await EmailRepository(tx.conn).for_user(user.id))
 
     session, user, email = await run_transaction(ctx, read, state=state)
     limits = (
-        Limit(f"pwchange:user:{user['id']}", 5, 60),
-        Limit(f"pwchange:user-hour:{user['id']}", 20, 3600),
+        Limit(f"pwchange:user:{user.id}", 5, 60),
+        Limit(f"pwchange:user-hour:{user.id}", 20, 3600),
     )
     await ctx.limiter.hit_all(limits)
-    digest = user["password_digest"]
+    digest = user.password_digest
     if not digest or len(current) > ctx.policy.max_length * 4:
         await ctx.hasher.burn(current[: ctx.policy.max_length * 4])
         raise InvalidCredentialsError(
@@ -118,34 +117,35 @@ async def change_password(
         audit(
             "password.change_failed",
             reason="current_password_incorrect",
-            user_id=user["id"],
-            session_id=session["id"],
+            user_id=user.id,
+            session_id=session.id,
             by=state,
         )
         raise InvalidCredentialsError(
             "Your current password is incorrect.", param="current_password"
         )
-    context = [e for e in (email, user["first_name"], user["last_name"]) if e]
+    context = [e for e in (email, user.first_name, user.last_name) if e]
     new_digest = await hash_new_password(ctx, new, context, param="new_password")
 
     async def write(tx: Tx) -> None:
         fresh_session, fresh = await require_active(ctx, tx, state)
-        if fresh_session["id"] != session["id"] or fresh["password_digest"] != digest:
+        if fresh_session.id != session.id or fresh.password_digest != digest:
             raise ConflictError(
                 "Your account changed while you were typing. Try again.", param="new_password"
             )
         now = ctx.now_ms()
-        await UserRepository(tx.conn).update(
-            user["id"], password_digest=new_digest, password_updated_at=now, updated_at=now
+        changed = replace(
+            fresh, password_digest=new_digest, password_updated_at=now, updated_at=now
         )
+        await UserRepository(tx.conn).update(fresh, changed)
         await SessionRepository(tx.conn).end_for_user(
-            user["id"], "revoked", now, keep=session["id"]
+            user.id, SessionStatus.REVOKED, now, keep=session.id
         )
         if email:
             tx.after_commit.mail(_password_notice(ctx, email))
 
     await run_transaction(ctx, write, state=state)
-    audit("password.changed", user_id=user["id"], session_id=session["id"], by=state)
+    audit("password.changed", user_id=user.id, session_id=session.id, by=state)
 
 
 def _password_notice(ctx: ServerContext, email: str) -> Mail:
@@ -183,20 +183,18 @@ async def set_image(ctx: ServerContext, state: ClientState, data: bytes) -> str:
 
     async def work(tx: Tx) -> str:
         _, user = await require_active(ctx, tx, state)
-        images = ImageRepository(tx.conn)
-        await images.delete_for_user(user["id"])
         now = ctx.now_ms()
-        image_id = new_id("img")
-        await images.insert(
-            id=image_id,
-            user_id=user["id"],
+        image = Image(
+            id=new_id("img"),
+            user_id=user.id,
             content_type=content_type,
             data=data,
             created_at=now,
             updated_at=now,
         )
-        await UserRepository(tx.conn).update(user["id"], image_id=image_id, updated_at=now)
-        return image_id
+        await ImageRepository(tx.conn).replace_for_user(image)
+        await UserRepository(tx.conn).update(user, replace(user, image_id=image.id, updated_at=now))
+        return image.id
 
     return await run_transaction(ctx, work, state=state)
 
@@ -206,7 +204,8 @@ async def delete_image(ctx: ServerContext, state: ClientState) -> None:
 
     async def work(tx: Tx) -> None:
         _, user = await require_active(ctx, tx, state)
-        await ImageRepository(tx.conn).delete_for_user(user["id"])
-        await UserRepository(tx.conn).update(user["id"], image_id=None, updated_at=ctx.now_ms())
+        await ImageRepository(tx.conn).delete_for_user(user.id)
+        changed = replace(user, image_id=None, updated_at=ctx.now_ms())
+        await UserRepository(tx.conn).update(user, changed)
 
     await run_transaction(ctx, work, state=state)
