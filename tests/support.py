@@ -202,9 +202,11 @@ def run_live_server(
     *,
     database_url: str | None = None,
     mailbox: Mailbox | None = None,
+    strategies: Any = None,
     **overrides: Any,
 ) -> Iterator[LiveServer]:
-    """Migrate a database and serve Threshold on 127.0.0.1 in a background thread."""
+    """Migrate a database and serve Threshold on 127.0.0.1 in a background thread
+    (``strategies``: a registry of sign-in factors other than the shipped one)."""
     port = free_port()
     tmp_path.mkdir(parents=True, exist_ok=True)
     url = database_url or f"sqlite+aiosqlite:///{tmp_path / 'threshold.db'}"
@@ -222,7 +224,7 @@ def run_live_server(
         values.update(smtp_host="127.0.0.1", smtp_port=mailbox.port, smtp_tls="none")
     values.update(overrides)
     settings = Settings(**values)
-    app = create_app(settings)
+    app = create_app(settings, strategies=strategies)
     config = uvicorn.Config(
         app,
         host="127.0.0.1",

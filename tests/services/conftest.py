@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from threshold.core.clock import FrozenClock
+from threshold.services.auth.strategies.registry import StrategyRegistry
+from threshold.services.auth.strategies.shipped import default_strategies
 from threshold.services.infra.mail import Mail
 from threshold.services.instance.settings import Settings
 from threshold.services.runtime.build import build_context
@@ -46,8 +48,18 @@ def database_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def strategies() -> StrategyRegistry[ServerContext]:
+    """The sign-in factors the context offers (a test module overrides it to add one)."""
+    return default_strategies()
+
+
+@pytest.fixture
 async def ctx(
-    tmp_path: Path, database_url: str, recorded_mail: RecordingMailer, clock: FrozenClock
+    tmp_path: Path,
+    database_url: str,
+    recorded_mail: RecordingMailer,
+    clock: FrozenClock,
+    strategies: StrategyRegistry[ServerContext],
 ) -> AsyncIterator[ServerContext]:
     url = database_url
     settings = Settings(
@@ -59,7 +71,9 @@ async def ctx(
         argon2_memory_kib=8192,
         argon2_time_cost=1,
     )
-    context = await build_context(settings, clock=clock, mailers=[recorded_mail])
+    context = await build_context(
+        settings, clock=clock, mailers=[recorded_mail], strategies=strategies
+    )
     try:
         yield context
     finally:

@@ -200,6 +200,7 @@ sign_ins = sa.Table(
     sa.Column("email_address_id", ID),
     sa.Column("created_session_id", ID),
     sa.Column("abandon_at", MS, nullable=False),
+    sa.Column("second_factor_strategy", sa.String(32)),
     *times(),
 )
 
