@@ -13,7 +13,7 @@ from threshold.server.pages.images import avatar_colour, initials
 from threshold.server.pages.profile_view import describe_device, relative_time
 from threshold.server.pages.rendering import content_security_policy
 from threshold.services.instance.settings import Settings
-from threshold.services.users.profile import image_type
+from threshold.services.users.image_types import image_type
 
 SECRET = b"k" * 32
 SETTINGS = Settings(public_url="https://id.example.com", environment="production")

@@ -19,8 +19,8 @@ from threshold.core.errors import NotFoundError
 from threshold.core.records.users import User
 from threshold.server.pages.rendering import TEMPLATES
 from threshold.services.runtime.context import ServerContext
+from threshold.services.users.image_types import IMAGE_TYPES
 from threshold.services.users.images import avatar_owner, get_image
-from threshold.services.users.profile import IMAGE_TYPES
 
 __all__ = ["avatar_colour", "initials", "routes"]
 

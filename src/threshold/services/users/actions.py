@@ -14,6 +14,7 @@ from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.fields import check_metadata, deep_merge
 from threshold.services.runtime.transaction import Tx, run_transaction
 from threshold.services.users.directory import get_user, load_user, revoke_user_sessions
+from threshold.services.users.image_types import image_type
 from threshold.services.users.passwords import (
     lockout_error,
     reserve_password_check,
@@ -23,24 +24,14 @@ from threshold.store.repositories import ImageRepository, UserRepository
 from threshold.wire.users import UserView
 
 __all__ = [
-    "IMAGE_TYPES",
     "MetadataUpdate",
     "delete_profile_image",
-    "image_type",
     "set_banned",
     "set_locked",
     "set_profile_image",
     "update_metadata",
     "verify_password",
 ]
-
-IMAGE_TYPES = {
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"\xff\xd8\xff": "image/jpeg",
-    b"GIF87a": "image/gif",
-    b"GIF89a": "image/gif",
-}
-"""Accepted image formats, recognised by their first bytes (the declared type is ignored)."""
 
 _METADATA = ("public_metadata", "private_metadata", "unsafe_metadata")
 
@@ -142,13 +133,6 @@ async def verify_password(ctx: ServerContext, user_id: str, password: str) -> bo
 
     await run_transaction(ctx, work)
     return True
-
-
-def image_type(data: bytes) -> str | None:
-    """The content type of a PNG, JPEG, GIF or WebP image, from its first bytes."""
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return next((t for magic, t in IMAGE_TYPES.items() if data.startswith(magic)), None)
 
 
 async def set_profile_image(ctx: ServerContext, user_id: str, data: bytes) -> UserView:

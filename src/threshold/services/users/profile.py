@@ -1,6 +1,6 @@
 """Profile edits a signed-in user makes on ``/user``: names, password, profile image.
 
-Every change acts on the browser's active session (checked inside the flow's
+Every change acts on the browser's active session (checked inside the change's
 transaction); a password change needs the current password, ends the user's other
 sessions and mails a notice that carries no secret.
 """
@@ -26,6 +26,7 @@ from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.request import ClientState
 from threshold.services.runtime.transaction import Tx, run_transaction
 from threshold.services.sessions.accounts import require_active
+from threshold.services.users.image_types import image_type
 from threshold.services.users.passwords import hash_new_password
 from threshold.store.repositories import (
     EmailRepository,
@@ -34,30 +35,9 @@ from threshold.store.repositories import (
     UserRepository,
 )
 
-__all__ = [
-    "IMAGE_TYPES",
-    "change_password",
-    "delete_image",
-    "image_type",
-    "set_image",
-    "update_names",
-]
+__all__ = ["change_password", "delete_image", "set_image", "update_names"]
 
-IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 _NAME_MAX = 255
-
-
-def image_type(data: bytes) -> str | None:
-    """The content type of PNG, JPEG, GIF or WebP data, told by its magic bytes; else None."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 def _clean_name(value: object, param: str, label: str) -> str | None:
