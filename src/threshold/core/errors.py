@@ -59,7 +59,7 @@ class ThresholdError(Exception):
     code: ClassVar[str] = "internal_error"
     default_message: ClassVar[str] = "Something went wrong."
     after_rollback: Callable[[Any], Awaitable[None]] | None = None
-    """Work to persist even though the flow failed (failure counters); it runs in a new
+    """Work to persist even though the step failed (failure counters); it runs in a new
     transaction after the failed one rolled back."""
 
     def __init__(

@@ -1,7 +1,9 @@
-"""Flows: sign-up, sign-in, verification, sessions, tokens, handshake.
+"""What the product does, by concept: sign-up, sign-in and their strategies, sessions,
+tokens, the handshake, users, the instance.
 
-Each flow runs in one database transaction and is called alike by the hosted pages,
-the Frontend API and the Backend API. Nothing here knows HTTP.
+Each step runs in one database transaction (``runtime.transaction``) and is called
+alike by the hosted pages, the Frontend API and the Backend API. Nothing here knows
+HTTP or writes SQL: records come from the store's repositories.
 """
 
 __all__: list[str] = []

@@ -45,7 +45,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:
-    # Writers take the write lock up front so concurrent flows queue on busy_timeout
+    # Writers take the write lock up front so concurrent writers queue on busy_timeout
     # instead of failing when a read lock is upgraded; read-only work stays deferred, and
     # a single read needs no BEGIN at all (SQLite runs a lone statement as its own
     # transaction).
@@ -75,7 +75,7 @@ def _ping_asyncpg(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
 
 
 class Database:
-    """Owns the engine. ``transaction()`` runs one flow in one transaction."""
+    """Owns the engine. ``transaction()`` runs one service step in one transaction."""
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url

@@ -99,7 +99,7 @@ class Page:
 
     # -- output ----------------------------------------------------------------
     async def _settle_client_token(self) -> None:
-        """Forget a new ``__client`` token whose flow rolled back (it names no Client)."""
+        """Forget a new ``__client`` token whose transaction rolled back (it names no Client)."""
         token = self.state.new_token
         if token is not None and not await client_token_is_live(self.ctx, token):
             self.state.new_token = None

@@ -2,7 +2,7 @@
 
 Every page response carries a nonce CSP, ``Cache-Control: no-store`` and a
 ``Referrer-Policy``; pages that show or take a code or ticket use ``no-referrer``.
-Nothing here needs a database: error pages render even when a flow could not run.
+Nothing here needs a database: error pages render even when a service could not run.
 """
 
 from __future__ import annotations

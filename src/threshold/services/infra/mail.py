@@ -97,11 +97,11 @@ class MultiMailer:
         for mailer in self.mailers:
             try:
                 await mailer.send(mail)
-            except Exception:  # delivery problems must never break a flow
+            except Exception:  # delivery problems must never break a request
                 log.exception("email delivery failed (kind=%s)", mail.kind)
 
     def send_later(self, mails: list[Mail]) -> None:
-        """Send off the request path, after the flow's transaction committed."""
+        """Send off the request path, after the service's transaction committed."""
         for mail in mails:
             task = asyncio.get_running_loop().create_task(self.send(mail))
             self._tasks.add(task)

@@ -21,7 +21,7 @@ class ClientState:
     """The ``__client`` cookie the request came with."""
     client: Client | None = None
     new_token: str | None = None
-    """Set when the flow created or rotated the client token: the ``__client`` cookie."""
+    """Set when a service created or rotated the client token: the ``__client`` cookie."""
     user_agent: str | None = None
     ip: str | None = None
     origin: str | None = None
