@@ -44,12 +44,13 @@ def strategy_of(params: Params) -> str | None:
 
 
 def sign_in_start(ctx: ServerContext, params: Params) -> SignInStart:
-    """``POST /v1/client/sign_ins``: the identifier, the strategy, and the fields the
-    registered first factors read (``password``, ``ticket``)."""
+    """``POST /v1/client/sign_ins``: the identifier, the strategy, and the fields read by
+    the registered first factors that a creation can carry (``password``, ``ticket``)."""
     missing = ValidationError(
         "Enter an email address.", param="identifier", code="form_param_missing"
     )
-    fields = {s.field for s in ctx.strategies.factors(StrategyKind.FIRST_FACTOR)}
+    factors = ctx.strategies.factors(StrategyKind.FIRST_FACTOR)
+    fields = {s.field for s in factors if s.steps & {Step.START, Step.CREATE}}
     values = {
         name: _text(params, name, ValidationError(f"{name} must be a string.", param=name))
         for name in sorted(fields)
