@@ -1,6 +1,6 @@
 """sign-in second factor
 
-Revision ID: 0004
+Revision ID: 0005
 Revises: 0002
 Create Date: 2026-12-09 10:00:00.000000
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
+revision = "0005"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
