@@ -51,3 +51,14 @@ def svix_at(clock: FrozenClock) -> Iterator[None]:
 def svix_verify(secret: str, request: Received) -> None:
     """The official svix package verifies the delivery (raises if not)."""
     Webhook(secret).verify(request.body, request.headers)
+
+
+def emit_one_sync(server: Any, event_type: str = "user.created") -> str:
+    """Emit through a live server's own context, on the server's event loop (as a
+    service called by a request would), and return the event id."""
+    import asyncio
+
+    loop = server.ctx.webhook_wakeup._loop
+    assert loop is not None, "the server's dispatcher is not running"
+    future = asyncio.run_coroutine_threadsafe(emit_one(server.ctx, event_type), loop)
+    return str(future.result(timeout=30))
