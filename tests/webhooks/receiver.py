@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,9 +39,13 @@ class Receiver:
     script: list[Answer] = field(default_factory=list)
     """Answers for the next requests, in order; then ``default``."""
     default: Answer = field(default_factory=Answer)
+    decide: Callable[[Received], Answer | None] | None = None
+    """Chooses the answer from the request when set (None: the script's)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def next_answer(self) -> Answer:
+    def next_answer(self, request: Received) -> Answer:
+        if self.decide is not None and (chosen := self.decide(request)) is not None:
+            return chosen
         with self.lock:
             return self.script.pop(0) if self.script else self.default
 
@@ -74,8 +78,9 @@ def _handler(box: Receiver) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("content-length") or 0)
             body = self.rfile.read(length)
             headers = {k.lower(): v for k, v in self.headers.items()}
-            box.record(Received(self.path, headers, body))
-            answer = box.next_answer()
+            request = Received(self.path, headers, body)
+            box.record(request)
+            answer = box.next_answer(request)
             if answer.delay:
                 time.sleep(answer.delay)
             if answer.drop:

@@ -46,7 +46,11 @@ METADATA_ADDRESSES: frozenset[IPAddress] = frozenset(
         "fd00:ec2::254",  # AWS over IPv6
     )
 )
-_SHARED = ipaddress.ip_network("100.64.0.0/10")
+_PRIVATE = tuple(
+    ipaddress.ip_network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+)
+"""RFC 1918, and the carrier-grade NAT range (RFC 6598)."""
 _UNIQUE_LOCAL = ipaddress.ip_network("fc00::/7")
 _URL_MAX = 2048
 
@@ -130,9 +134,9 @@ class AddressPolicy:
             return "multicast"
         if address in _UNIQUE_LOCAL:
             return "unique-local"
-        if address.is_private or address in _SHARED:
+        if any(address in network for network in _PRIVATE):
             return "private"
-        if not address.is_global:
+        if address.is_private or not address.is_global:
             return "reserved"
         return None
 
