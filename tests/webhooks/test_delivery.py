@@ -78,3 +78,31 @@ async def test_endpoints_get_only_the_types_they_ask_for(
         ("/hook/all", "user.created"),
         ("/hook/users", "user.created"),
     ]
+
+
+async def test_secrets_appear_only_in_the_answer_that_made_them(
+    ctx: ServerContext,
+    dispatcher: Dispatcher,
+    hook: Receiver,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    from threshold.services.webhooks.endpoints import list_endpoints, rotate_secret
+    from threshold.wire.webhooks import attempt_json, endpoint_json
+
+    caplog.set_level(logging.INFO)  # the server's level (SQL drivers print parameters below)
+    caplog.set_level(logging.DEBUG, logger="threshold")
+    endpoint, first = await create_endpoint(ctx, hook.url)
+    _, second = await rotate_secret(ctx, endpoint.id)
+    await emit_one(ctx)
+    await dispatcher.deliver_pending()
+    hook.wait_for(1)
+    listed, _ = await list_endpoints(ctx)
+    log, _ = await delivery_log(ctx, endpoint.id)
+    shown = [endpoint_json(e) for e in listed] + [attempt_json(a) for a in log]
+    text = json.dumps(shown) + "\n".join(r.getMessage() for r in caplog.records)
+    text += repr(listed) + repr(log)
+    for secret in (first, second):
+        assert secret not in text and secret.removeprefix("whsec_") not in text
+        assert secret not in json.dumps(hook.received()[0].headers)
