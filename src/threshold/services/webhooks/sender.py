@@ -112,7 +112,7 @@ class Sender:
                 follow_redirects=False,
                 trust_env=False,
                 transport=self._transport,
-                limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+                limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
             )
         self._clients[key] = client
         while len(self._clients) > _CLIENTS:
