@@ -19,7 +19,13 @@ from collections.abc import Iterator
 
 from tests.architecture.imports import Module, modules
 
-_SDK_FACES = ("threshold.asgi", "threshold.wsgi", "threshold.fastapi", "threshold.flask")
+_SDK_FACES = (
+    "threshold.asgi",
+    "threshold.wsgi",
+    "threshold.fastapi",
+    "threshold.flask",
+    "threshold.webhooks",
+)
 
 ALLOWED: dict[str, frozenset[str]] = {
     "core": frozenset({"core"}),

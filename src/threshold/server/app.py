@@ -30,6 +30,7 @@ from threshold.services.infra.mail import Mailer
 from threshold.services.infra.ratelimit import RedisRateLimiter
 from threshold.services.instance.settings import Settings
 from threshold.services.runtime.build import build_context
+from threshold.services.webhooks.dispatcher import Dispatcher
 
 __all__ = ["create_app"]
 
@@ -58,9 +59,12 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         ctx = await build_context(settings, clock=clock, mailers=mailers)
         app.state.ctx = ctx
+        app.state.webhooks = webhooks = Dispatcher(ctx)
+        webhooks.start()
         try:
             yield
         finally:
+            await webhooks.stop()
             await ctx.mailer.drain()
             if isinstance(ctx.limiter, RedisRateLimiter):
                 await ctx.limiter.close()

@@ -140,10 +140,38 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, ge=1024)
     """THRESHOLD_MAX_BODY_BYTES: largest request body accepted (profile images included)."""
 
+    webhook_timeout: float = Field(15.0, gt=0, le=60)
+    """THRESHOLD_WEBHOOK_TIMEOUT: seconds a webhook receiver has to answer one delivery,
+    connecting included; a slower answer is a failed attempt, retried on the schedule."""
+
+    webhook_log_retention_days: int = Field(30, ge=1, le=3650)
+    """THRESHOLD_WEBHOOK_LOG_RETENTION_DAYS: days the webhook delivery log (attempts,
+    status codes, response times, the first bytes of each response) and the events
+    delivered are kept; an event can be replayed until then."""
+
+    webhook_allowed_networks: Annotated[list[str], NoDecode] = []
+    """THRESHOLD_WEBHOOK_ALLOWED_NETWORKS: comma-separated networks (``10.20.0.0/16``) that
+    webhook endpoints may resolve to although they are private, loopback or otherwise
+    refused (docs/webhooks.md). Cloud metadata addresses stay refused."""
+
+    webhook_lease_seconds: int = Field(30, ge=2, le=600)
+    """THRESHOLD_WEBHOOK_LEASE_SECONDS: one server process at a time delivers webhooks,
+    holding a lease in the database that it renews; if that process dies, another takes
+    over within this many seconds."""
+
     @field_validator("allowed_origins", "trusted_proxies", mode="before")
     @classmethod
     def _lists(cls, value: object) -> object:
         return _split_list(value)
+
+    @field_validator("webhook_allowed_networks", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        value = _split_list(value)
+        if isinstance(value, list):
+            for item in value:
+                ipaddress.ip_network(str(item), strict=False)  # ValueError: refused
+        return value
 
     @field_validator("public_url")
     @classmethod

@@ -27,6 +27,14 @@ from threshold.store.tables.identity import (
     users_search_keys,
     verifications,
 )
+from threshold.store.tables.webhooks import (
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_endpoints,
+    webhook_events,
+    webhook_leases,
+    webhook_secrets,
+)
 
 __all__ = [
     "allowlist_identifiers",
@@ -50,4 +58,10 @@ __all__ = [
     "users_search",
     "users_search_keys",
     "verifications",
+    "webhook_attempts",
+    "webhook_deliveries",
+    "webhook_endpoints",
+    "webhook_events",
+    "webhook_leases",
+    "webhook_secrets",
 ]
