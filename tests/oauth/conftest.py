@@ -14,11 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from joserfc import jwk
 
+from tests.oauth.standins import StandIn, run_standin, standin_specs
 from tests.support import postgres_database, require_postgres
 from threshold.core.clock import FrozenClock
 from threshold.core.ids import new_id, random_token
 from threshold.services.instance.settings import Settings
+from threshold.services.instance.social_providers import SocialProviderSettings
+from threshold.services.oauth.context import OAuthContext
 from threshold.services.runtime.build import build_context
 from threshold.services.runtime.context import ServerContext
 from threshold.services.runtime.transaction import Tx, run_transaction
@@ -137,3 +141,48 @@ async def client_id(ctx: ServerContext) -> str:
 @pytest.fixture
 async def user_id(ctx: ServerContext) -> str:
     return await new_user(ctx)
+
+
+APPLE_KEY_ID = "KEY1234567"
+MICROSOFT_TENANT_SETTING = "organizations"
+STANDIN_PROVIDERS = ("google", "github", "microsoft", "apple", "gitlab", "discord", "linkedin_oidc")
+
+
+@pytest.fixture
+def standin() -> Iterator[StandIn]:
+    """The stand-in server for the named providers (tests/oauth/standins.py)."""
+    server = StandIn(
+        clients={
+            f"{name}-client": f"{name}-secret-{random_token(18)}" for name in STANDIN_PROVIDERS
+        },
+        apple_key=jwk.ECKey.generate_key("P-256", private=True),
+    )
+    with run_standin(server):
+        yield server
+
+
+def standin_environ(standin: StandIn) -> dict[str, str]:
+    """The variables an operator would set for the seven named providers."""
+    env: dict[str, str] = {}
+    for name in STANDIN_PROVIDERS:
+        prefix = f"THRESHOLD_OAUTH_{name.upper()}_"
+        env[prefix + "CLIENT_ID"] = f"{name}-client"
+        if name != "apple":
+            env[prefix + "CLIENT_SECRET"] = standin.clients[f"{name}-client"]
+    assert standin.apple_key is not None
+    env["THRESHOLD_OAUTH_APPLE_TEAM_ID"] = standin.apple_team
+    env["THRESHOLD_OAUTH_APPLE_KEY_ID"] = APPLE_KEY_ID
+    env["THRESHOLD_OAUTH_APPLE_PRIVATE_KEY"] = standin.apple_key.as_pem(private=True).decode()
+    env["THRESHOLD_OAUTH_MICROSOFT_TENANT"] = MICROSOFT_TENANT_SETTING
+    return env
+
+
+@pytest.fixture
+async def oauth(ctx: ServerContext, standin: StandIn) -> AsyncIterator[OAuthContext]:
+    """Social sign-in with every named provider, pointed at the stand-in."""
+    social = SocialProviderSettings.from_environ(standin_environ(standin))
+    context = OAuthContext.for_server(ctx, social, specs=standin_specs(standin.base))
+    try:
+        yield context
+    finally:
+        await context.aclose()
