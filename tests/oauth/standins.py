@@ -362,6 +362,8 @@ def _forge(
         claims["aud"] = "another-app"
     elif tamper == "wrong_iss":
         claims["iss"] = "https://evil.example"
+    elif tamper == "iss_without_scheme":  # Google documents both spellings
+        claims["iss"] = str(claims["iss"]).removeprefix("https://")
     elif tamper == "wrong_nonce":
         claims["nonce"] = secrets.token_urlsafe(32)
     elif tamper == "no_nonce":

@@ -19,7 +19,11 @@ from threshold.services.oauth.authorization import start_authorization
 from threshold.services.oauth.catalogue import NAMED_SPECS
 from threshold.services.oauth.completion import ProviderGrant, complete_authorization
 from threshold.services.oauth.context import OAuthContext
-from threshold.services.oauth.errors import ProviderRefusedError, RefreshTokenMissingError
+from threshold.services.oauth.errors import (
+    IdTokenInvalidError,
+    ProviderRefusedError,
+    RefreshTokenMissingError,
+)
 from threshold.services.oauth.external_accounts import access_token, link_external_account
 from threshold.services.runtime.context import ServerContext
 
@@ -165,6 +169,17 @@ async def test_microsoft_tokens_name_their_tenant_and_a_verified_domain_counts(
     grant = await sign_in_with(ctx, oauth, client_id, "oauth_microsoft")
     assert grant.profile.email_verified is True
     assert grant.profile.raw["iss"] == f"https://login.microsoftonline.com/{MICROSOFT_TENANT}/v2.0"
+
+
+async def test_google_may_name_its_issuer_without_the_scheme(
+    ctx: ServerContext, oauth: OAuthContext, standin: StandIn, client_id: str
+) -> None:
+    standin.tamper = "iss_without_scheme"
+    grant = await sign_in_with(ctx, oauth, client_id, "oauth_google")
+    assert grant.profile.raw["iss"] == "accounts.google.com"
+    standin.tamper = "iss_without_scheme"  # no other provider accepts a second spelling
+    with pytest.raises(IdTokenInvalidError):
+        await sign_in_with(ctx, oauth, client_id, "oauth_gitlab")
 
 
 async def test_an_address_the_provider_does_not_vouch_for_is_unverified(

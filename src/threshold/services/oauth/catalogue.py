@@ -65,6 +65,8 @@ class ProviderSpec:
     profile_source: ProfileSource
     issuer: str | None = None
     """OpenID Connect: the exact ``iss`` of its ID tokens (Microsoft's has ``{tenantid}``)."""
+    issuer_aliases: tuple[str, ...] = ()
+    """Other spellings of ``issuer`` the provider documents for its ID tokens."""
     jwks_uri: str | None = None
     userinfo_url: str | None = None
     api_url: str | None = None
@@ -99,6 +101,8 @@ NAMED_SPECS: dict[str, ProviderSpec] = {
             scopes=("openid", "email", "profile"),
             profile_source=ProfileSource.OIDC,
             issuer="https://accounts.google.com",
+            # Google's ID tokens may name their issuer without the scheme.
+            issuer_aliases=("accounts.google.com",),
             jwks_uri="https://www.googleapis.com/oauth2/v3/certs",
             userinfo_url="https://openidconnect.googleapis.com/v1/userinfo",
             authorize_params={"access_type": "offline"},

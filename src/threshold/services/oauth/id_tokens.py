@@ -7,7 +7,8 @@ In this order, each failure an :class:`IdTokenInvalidError`:
 2. The key is the provider's own: taken from its JWKS by ``kid`` (``discovery.py``),
    never from the token (``jwk``, ``jku``, ``x5u`` and ``x5c`` headers are ignored).
 3. The signature verifies under that key (joserfc, held to that one algorithm).
-4. The claims, with Authlib's ID token rules: ``iss`` is the provider's issuer exactly,
+4. The claims, with Authlib's ID token rules: ``iss`` is the provider's issuer exactly
+   (or a spelling the provider documents, such as Google's ``accounts.google.com``),
    ``aud`` holds this server's client id (and ``azp`` names it when there are other
    audiences), ``exp`` has not passed and ``iat`` is not in the future (30 s of skew),
    ``sub`` is present, and ``at_hash``, when present, matches the access token.
@@ -76,8 +77,8 @@ async def verify_id_token(
         claims = dict(jwt.decode(token, key, algorithms=[alg]).claims)
     except JoseError as exc:
         raise _invalid(name, "has a signature that does not verify", "signature") from exc
-    issuer = _expected_issuer(spec, claims, tenant)
-    _check_claims(name, claims, header, issuer, client_id, access_token, now)
+    issuers = (_expected_issuer(spec, claims, tenant), *spec.issuer_aliases)
+    _check_claims(name, claims, header, issuers, client_id, access_token, now)
     nonce = claims.get("nonce")
     if not isinstance(nonce, str) or not hmac.compare_digest(
         nonce_digest(nonce), expected_nonce_digest
@@ -118,13 +119,13 @@ def _check_claims(
     name: str,
     claims: dict[str, object],
     header: Mapping[str, object],
-    issuer: str,
+    issuers: tuple[str, ...],
     client_id: str,
     access_token: str | None,
     now: float,
 ) -> None:
     options = {
-        "iss": {"essential": True, "value": issuer},
+        "iss": {"essential": True, "values": list(issuers)},
         "aud": {"essential": True, "value": client_id},
         "sub": {"essential": True},
         "exp": {"essential": True},
