@@ -26,9 +26,13 @@ from threshold.core.records.oauth import (
 from threshold.services.instance.social_providers import SocialProviderSettings
 from threshold.services.oauth.completion import ProviderGrant
 from threshold.services.oauth.context import OAuthContext
-from threshold.services.oauth.errors import ExternalAccountTakenError
+from threshold.services.oauth.errors import (
+    ExternalAccountNotFoundError,
+    ExternalAccountTakenError,
+)
 from threshold.services.oauth.external_accounts import (
     access_token,
+    access_tokens,
     find_external_account,
     link_external_account,
 )
@@ -151,6 +155,19 @@ async def test_a_provider_user_links_to_one_user(store_ctx: ServerContext) -> No
 
     with pytest.raises(IntegrityError):
         await run_transaction(store_ctx, duplicate)
+    await oauth.aclose()
+
+
+async def test_a_user_may_link_two_accounts_of_one_provider(store_ctx: ServerContext) -> None:
+    oauth = OAuthContext.for_server(store_ctx, SocialProviderSettings())
+    owner = await new_user(store_ctx)
+    first = await link_external_account(store_ctx, oauth, user_id=owner, grant=_grant("1"))
+    second = await link_external_account(store_ctx, oauth, user_id=owner, grant=_grant("2"))
+    found = await access_tokens(store_ctx, oauth, user_id=owner, provider="oauth_github")
+    assert {t.external_account_id for t in found} == {first.id, second.id}
+    assert await access_tokens(store_ctx, oauth, user_id=owner, provider="oauth_google") == []
+    with pytest.raises(ExternalAccountNotFoundError):
+        await access_token(store_ctx, oauth, user_id=owner, provider="oauth_google")
     await oauth.aclose()
 
 

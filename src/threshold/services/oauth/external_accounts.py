@@ -33,6 +33,7 @@ __all__ = [
     "REFRESH_MARGIN_MS",
     "ProviderAccessToken",
     "access_token",
+    "access_tokens",
     "find_external_account",
     "link_external_account",
 ]
@@ -144,25 +145,37 @@ async def find_external_account(
     return await run_transaction(ctx, work, readonly=True)
 
 
+async def access_tokens(
+    ctx: ServerContext, oauth: OAuthContext, *, user_id: str, provider: str
+) -> list[ProviderAccessToken]:
+    """Working access tokens for each of the user's accounts with ``provider`` (a
+    strategy such as ``oauth_google``; a user may link several), oldest account first.
+    A token that has expired, or is about to, is renewed with its refresh token first.
+    Of two renewals at once, one is stored and both callers get a valid token."""
+
+    async def read(tx: Tx) -> list[ExternalAccount]:
+        accounts = await ExternalAccountRepository(tx.conn).for_user(user_id)
+        return [a for a in accounts if a.provider == provider and a.access_token_sealed]
+
+    found = []
+    now = ctx.now_ms()
+    for account in await run_transaction(ctx, read, readonly=True):
+        expires = account.access_token_expires_at
+        if expires is not None and expires - REFRESH_MARGIN_MS <= now:
+            account = await _renew(ctx, oauth, account, now)
+        found.append(_access_token(oauth.box, account))
+    return found
+
+
 async def access_token(
     ctx: ServerContext, oauth: OAuthContext, *, user_id: str, provider: str
 ) -> ProviderAccessToken:
-    """A working access token for the user's account with ``provider`` (a strategy such
-    as ``oauth_google``), renewed with the refresh token first when it has expired or is
-    about to. Of two renewals at once, one is stored and both callers get a valid token."""
-
-    async def read(tx: Tx) -> ExternalAccount | None:
-        accounts = await ExternalAccountRepository(tx.conn).for_user(user_id)
-        return next((a for a in accounts if a.provider == provider), None)
-
-    account = await run_transaction(ctx, read, readonly=True)
-    if account is None or account.access_token_sealed is None:
+    """The working access token of the user's (oldest) account with ``provider``:
+    :func:`access_tokens`, for callers that expect one account."""
+    found = await access_tokens(ctx, oauth, user_id=user_id, provider=provider)
+    if not found:
         raise ExternalAccountNotFoundError(meta={"provider": provider})
-    now = ctx.now_ms()
-    expires = account.access_token_expires_at
-    if expires is not None and expires - REFRESH_MARGIN_MS <= now:
-        account = await _renew(ctx, oauth, account, now)
-    return _access_token(oauth.box, account)
+    return found[0]
 
 
 async def _renew(
