@@ -1,12 +1,12 @@
 """Talking to providers over HTTP: one deadline per exchange, a size cap, typed errors.
 
 Every request, from connecting to the last byte of the answer, must finish within
-``THRESHOLD_SOCIAL_PROVIDER_TIMEOUT`` seconds (httpx's own timeouts bound each phase,
-not the whole, so a server that drips bytes would outlast them). Certificates are
-checked (httpx's default), redirects are not followed, and an answer over 1 MiB is
-refused. A provider that cannot be reached, answers too slowly or fails with a 5xx or
-429 is :class:`ProviderUnavailableError`; one that answers something else than JSON is
-:class:`ProviderResponseError`.
+``THRESHOLD_SOCIAL_PROVIDER_TIMEOUT`` seconds (httpx's own timeouts bound connecting,
+each read and each write one at a time, so a server that drips bytes would outlast
+them). Certificates are checked (httpx's default), redirects are not followed, and an
+answer over 1 MiB is refused. A provider that cannot be reached, answers too slowly or
+fails with a 5xx or 429 is :class:`ProviderUnavailableError`; one that answers something
+else than JSON is :class:`ProviderResponseError`.
 """
 
 from __future__ import annotations
