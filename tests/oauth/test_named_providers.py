@@ -10,11 +10,17 @@ from urllib.parse import parse_qsl, urlsplit
 import anyio
 import pytest
 
-from tests.oauth.conftest import APPLE_KEY_ID, MICROSOFT_TENANT_SETTING, REDIRECT_URI
+from tests.oauth.conftest import (
+    APPLE_KEY_ID,
+    MICROSOFT_TENANT_SETTING,
+    REDIRECT_URI,
+    standin_environ,
+)
 from tests.oauth.flows import callback_from, visit_provider
-from tests.oauth.standins import MICROSOFT_TENANT, StandIn
+from tests.oauth.standins import MICROSOFT_TENANT, StandIn, standin_specs
 from threshold.core.clock import FrozenClock
 from threshold.core.records.oauth import ProviderProfile
+from threshold.services.instance.social_providers import SocialProviderSettings
 from threshold.services.oauth.authorization import start_authorization
 from threshold.services.oauth.catalogue import NAMED_SPECS
 from threshold.services.oauth.completion import ProviderGrant, complete_authorization
@@ -238,6 +244,38 @@ async def test_an_expired_access_token_is_renewed_once_with_the_refresh_token(
     await access_token(ctx, oauth, user_id=user_id, provider="oauth_google")
     assert len(standin.seen) == before
     assert results[0].id_token == grant.tokens.id_token  # kept when the refresh sends none
+
+
+async def test_two_servers_renewing_at_once_share_the_providers_answer(
+    ctx: ServerContext,
+    oauth: OAuthContext,
+    standin: StandIn,
+    client_id: str,
+    user_id: str,
+    clock: FrozenClock,
+) -> None:
+    """Two processes (two contexts, no shared lock) renew one account; the provider
+    accepts its rotating refresh token once, and the loser reads what the winner stored."""
+    grant = await sign_in_with(ctx, oauth, client_id, "oauth_google")
+    await link_external_account(ctx, oauth, user_id=user_id, grant=grant)
+    social = SocialProviderSettings.from_environ(standin_environ(standin))
+    other = OAuthContext.for_server(ctx, social, specs=standin_specs(standin.base))
+    clock.advance(3600)
+    standin.token_delay = 0.2
+    results = []
+
+    async def fetch(context: OAuthContext) -> None:
+        results.append(await access_token(ctx, context, user_id=user_id, provider="oauth_google"))
+
+    try:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(fetch, oauth)
+            tasks.start_soon(fetch, other)
+    finally:
+        await other.aclose()
+    assert len({r.token for r in results}) == 1
+    refreshes = [p for e, p in standin.seen if e == "google/token" and "refresh_token" in p]
+    assert len(refreshes) == 2  # both asked; one was refused
 
 
 async def test_an_expired_token_without_a_refresh_token_says_so(

@@ -3,8 +3,11 @@ the box that seals provider tokens. One per server, built at start-up."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -18,13 +21,33 @@ from threshold.services.oauth.discovery import ProviderKeys, ProviderMetadata
 from threshold.services.oauth.http import ProviderHttp
 from threshold.services.runtime.context import ServerContext
 
-__all__ = ["CALLBACK_PATH", "OAuthContext"]
+__all__ = ["CALLBACK_PATH", "OAuthContext", "RenewalLocks"]
 
 CALLBACK_PATH = "/v1/oauth_callback"
 """Where providers send the browser back (Clerk's path): register
 ``<THRESHOLD_PUBLIC_URL>/v1/oauth_callback`` as the redirect URI with each provider."""
 
 SEALING_PURPOSE = "oauth-tokens"
+
+
+class RenewalLocks:
+    """One lock per external account while its tokens are being renewed in this process.
+
+    Providers that rotate refresh tokens accept each one once, so two renewals of one
+    account at the same time would have one of them refused; the second waits here and
+    then finds the token the first stored.
+    """
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        async with lock:
+            yield
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +60,7 @@ class OAuthContext:
     box: SecretBox
     clock: Clock
     redirect_uri: str
+    renewals: RenewalLocks = field(default_factory=RenewalLocks)
 
     @classmethod
     def for_server(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+import anyio
+
 from threshold.core.encryption import SecretBox
 from threshold.core.ids import new_id
 from threshold.core.records.oauth import (
@@ -22,6 +24,7 @@ from threshold.services.oauth.context import OAuthContext
 from threshold.services.oauth.errors import (
     ExternalAccountNotFoundError,
     ExternalAccountTakenError,
+    ProviderRefusedError,
     RefreshTokenMissingError,
 )
 from threshold.services.oauth.tokens import refresh_tokens
@@ -40,6 +43,9 @@ __all__ = [
 
 REFRESH_MARGIN_MS = 30_000
 """An access token this close to its expiry is renewed first, so the one returned works."""
+
+_RENEWAL_WAITS = 5
+_RENEWAL_WAIT_SECONDS = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +156,8 @@ async def access_tokens(
 ) -> list[ProviderAccessToken]:
     """Working access tokens for each of the user's accounts with ``provider`` (a
     strategy such as ``oauth_google``; a user may link several), oldest account first.
-    A token that has expired, or is about to, is renewed with its refresh token first.
-    Of two renewals at once, one is stored and both callers get a valid token."""
+    A token that has expired, or is about to, is renewed with its refresh token first;
+    callers asking at the same time share one renewal."""
 
     async def read(tx: Tx) -> list[ExternalAccount]:
         accounts = await ExternalAccountRepository(tx.conn).for_user(user_id)
@@ -160,9 +166,8 @@ async def access_tokens(
     found = []
     now = ctx.now_ms()
     for account in await run_transaction(ctx, read, readonly=True):
-        expires = account.access_token_expires_at
-        if expires is not None and expires - REFRESH_MARGIN_MS <= now:
-            account = await _renew(ctx, oauth, account, now)
+        if _expiring(account, now):
+            account = await _renew(ctx, oauth, account.id, now)
         found.append(_access_token(oauth.box, account))
     return found
 
@@ -178,26 +183,68 @@ async def access_token(
     return found[0]
 
 
+def _expiring(account: ExternalAccount, now: int) -> bool:
+    expires = account.access_token_expires_at
+    return expires is not None and expires - REFRESH_MARGIN_MS <= now
+
+
+async def _read(ctx: ServerContext, account_id: str) -> ExternalAccount:
+    async def read(tx: Tx) -> ExternalAccount | None:
+        return await ExternalAccountRepository(tx.conn).find(account_id)
+
+    account = await run_transaction(ctx, read, readonly=True)
+    if account is None:
+        raise ExternalAccountNotFoundError()
+    return account
+
+
 async def _renew(
-    ctx: ServerContext, oauth: OAuthContext, account: ExternalAccount, now: int
+    ctx: ServerContext, oauth: OAuthContext, account_id: str, now: int
 ) -> ExternalAccount:
-    refresh = _open(oauth.box, account.id, "refresh_token", account.refresh_token_sealed)
-    if refresh is None:
-        raise RefreshTokenMissingError(meta={"provider": account.provider})
-    provider = await oauth.providers.get(account.provider)
-    tokens = await refresh_tokens(oauth, provider, refresh)  # outside any transaction
-    if tokens.id_token is None:
-        old_id_token = _open(oauth.box, account.id, "id_token", account.id_token_sealed)
-        tokens = dataclasses.replace(tokens, id_token=old_id_token)
-    updated = _with_tokens(oauth.box, account, tokens, now)
+    """New tokens for the account, one renewal at a time in this process (the account is
+    read again once the lock is held: another caller may have renewed it already). A
+    renewal that the provider refuses because another process spent the refresh token
+    first returns what that process stored."""
+    async with oauth.renewals.hold(account_id):
+        account = await _read(ctx, account_id)
+        if not _expiring(account, now):
+            return account
+        refresh = _open(oauth.box, account.id, "refresh_token", account.refresh_token_sealed)
+        if refresh is None:
+            raise RefreshTokenMissingError(meta={"provider": account.provider})
+        provider = await oauth.providers.get(account.provider)
+        try:
+            tokens = await refresh_tokens(oauth, provider, refresh)  # outside any transaction
+        except ProviderRefusedError:
+            latest = await _renewed_elsewhere(ctx, account)
+            if latest is not None:
+                return latest
+            raise
+        if tokens.id_token is None:
+            old_id_token = _open(oauth.box, account.id, "id_token", account.id_token_sealed)
+            tokens = dataclasses.replace(tokens, id_token=old_id_token)
+        updated = _with_tokens(oauth.box, account, tokens, now)
 
-    async def write(tx: Tx) -> ExternalAccount | None:
-        return await ExternalAccountRepository(tx.conn).replace_tokens(account, updated)
+        async def write(tx: Tx) -> ExternalAccount | None:
+            return await ExternalAccountRepository(tx.conn).replace_tokens(account, updated)
 
-    stored = await run_transaction(ctx, write)
+        stored = await run_transaction(ctx, write)
     if stored is None:
         raise ExternalAccountNotFoundError(meta={"provider": account.provider})
     return stored
+
+
+async def _renewed_elsewhere(
+    ctx: ServerContext, account: ExternalAccount
+) -> ExternalAccount | None:
+    """The account as another process renewed it, if one did: its refresh token changed
+    in the database (waiting up to a second for that process to store it)."""
+    for _ in range(_RENEWAL_WAITS):
+        latest = await _read(ctx, account.id)
+        if latest.refresh_token_sealed != account.refresh_token_sealed:
+            return latest
+        await anyio.sleep(_RENEWAL_WAIT_SECONDS)
+    return None
 
 
 def _access_token(box: SecretBox, account: ExternalAccount) -> ProviderAccessToken:
