@@ -185,7 +185,7 @@ async def test_a_slow_provider_fails_within_the_timeout(
     with pytest.raises(ProviderUnavailableError) as caught:
         await complete_authorization(ctx, oauth, client_id=client_id, callback=callback)
     elapsed = time.monotonic() - started
-    assert 0.9 <= elapsed < 2.0, elapsed
+    assert 0.9 <= elapsed < 2.5, elapsed  # the 1 s deadline, plus a loaded machine's margin
     assert caught.value.message == "Google did not answer within 1 seconds. Please try again."
     assert caught.value.code == "oauth_provider_unavailable"
     standin.token_delay = 0.0
@@ -204,7 +204,7 @@ async def test_a_provider_that_is_down_fails_at_once(
         started = time.monotonic()
         with pytest.raises(ProviderUnavailableError) as caught:
             await complete_authorization(ctx, oauth, client_id=client_id, callback=callback)
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 3.0  # far inside the 10 s timeout
         assert caught.value.message == "Google could not be reached. Please try again shortly."
     finally:
         await oauth.aclose()
