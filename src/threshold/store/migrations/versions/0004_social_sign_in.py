@@ -1,7 +1,7 @@
 """social sign-in: provider flows in progress and external accounts
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-09 10:00:00.000000
 
 ``oauth_states``: one row per provider flow a browser started, keyed by the digest of its
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
