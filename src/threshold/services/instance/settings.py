@@ -158,6 +158,18 @@ class Settings(BaseSettings):
     """THRESHOLD_WEBHOOK_LEASE_SECONDS: one server process at a time delivers webhooks,
     holding a lease in the database that it renews; if that process dies, another takes
     over within this many seconds."""
+    encryption_key: SecretStr | None = Field(None, min_length=32)
+    """THRESHOLD_ENCRYPTION_KEY: at least 32 random characters that key the encryption of
+    secrets the server must read back, such as social providers' access and refresh
+    tokens (``core/encryption.py``). Required in production once a social provider is
+    configured. Unset in development: derived from the instance's secret in the database
+    (a database dump then reveals those tokens). Changing it makes stored provider tokens
+    unreadable (users sign in with the provider again)."""
+
+    social_provider_timeout: float = Field(10.0, gt=0, le=60)
+    """THRESHOLD_SOCIAL_PROVIDER_TIMEOUT: seconds to wait for each answer from a social
+    sign-in provider (discovery, keys, token exchange, profile) before the sign-in fails
+    with a clear error (docs/social-sign-in.md)."""
 
     @field_validator("allowed_origins", "trusted_proxies", mode="before")
     @classmethod

@@ -27,6 +27,7 @@ from threshold.store.tables.identity import (
     users_search_keys,
     verifications,
 )
+from threshold.store.tables.oauth import external_accounts, oauth_states
 from threshold.store.tables.webhooks import (
     webhook_attempts,
     webhook_deliveries,
@@ -42,12 +43,14 @@ __all__ = [
     "blocklist_identifiers",
     "clients",
     "email_addresses",
+    "external_accounts",
     "handshake_nonces",
     "images",
     "instance",
     "invitations",
     "jwt_templates",
     "metadata",
+    "oauth_states",
     "rate_limits",
     "sessions",
     "sign_in_tokens",
