@@ -89,8 +89,22 @@ async def _bootstrap(settings: Any) -> tuple[Any, str | None]:
     return info, secret_key
 
 
+def _publishable_key(settings: Any) -> str:
+    """The key for the Frontend API as configured now: ``pk_test_``/``pk_live_`` by the
+    environment, the host (with its port) of the public URL. The instance keeps the key it
+    was created with, which a later change of THRESHOLD_PUBLIC_URL leaves stale."""
+    from threshold.services.instance.bootstrap import publishable_key_for
+
+    return publishable_key_for(settings.public_url, settings.environment)
+
+
 def _print_keys(settings: Any, info: Any, secret_key: str | None) -> None:
-    console.print(f"  Publishable key : [bold]{info.publishable_key}[/bold]")
+    console.print(f"  Publishable key : [bold]{_publishable_key(settings)}[/bold]")
+    if "." not in (host := settings.public_url.split("://", 1)[1]):
+        console.print(
+            f"  [yellow]clerk-js refuses a publishable key for {host}, a host without a dot:"
+            " use 127.0.0.1 or a name with a dot in THRESHOLD_PUBLIC_URL.[/yellow]"
+        )
     if secret_key:
         console.print(f"  Secret key      : [bold]{secret_key}[/bold]")
     else:
@@ -222,7 +236,7 @@ def dev(
         os.environ.update(
             {
                 "THRESHOLD_SECRET_KEY": secret_key or "",
-                "THRESHOLD_PUBLISHABLE_KEY": info.publishable_key,
+                "THRESHOLD_PUBLISHABLE_KEY": _publishable_key(settings),
                 "THRESHOLD_API_URL": settings.public_url,
             }
         )
