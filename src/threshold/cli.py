@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -39,7 +39,7 @@ def _settings(**overrides: Any) -> Any:
         raise typer.Exit(2) from exc
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     console.print(f"[red]Error:[/red] {message}")
     raise typer.Exit(1)
 
@@ -123,6 +123,12 @@ def serve(
     access_log: Annotated[
         bool, typer.Option(help="One line per request on standard output (no query strings).")
     ] = True,
+    ssl_certfile: Annotated[
+        Path | None, typer.Option(help="Serve HTTPS with this PEM certificate (chain).")
+    ] = None,
+    ssl_keyfile: Annotated[
+        Path | None, typer.Option(help="The certificate's PEM private key.")
+    ] = None,
 ) -> None:
     """Run the identity server (production). The database must be migrated first."""
     import uvicorn
@@ -144,12 +150,30 @@ def serve(
         "log_level": "info",
         "log_config": log_config(access=access_log),
         "access_log": False,  # uvicorn's prints query strings; threshold.access does not
+        **_tls_options(settings, ssl_certfile, ssl_keyfile),
     }
     if workers > 1:
         os.environ.setdefault("THRESHOLD_PUBLIC_URL", settings.public_url)
         uvicorn.run("threshold.server.from_environment:app", workers=workers, **options)
         return
     uvicorn.run(create_app(settings), **options)
+
+
+def _tls_options(settings: Any, certfile: Path | None, keyfile: Path | None) -> dict[str, str]:
+    """uvicorn's TLS options, when both files are given and readable."""
+    if certfile is None and keyfile is None:
+        return {}
+    if certfile is None or keyfile is None:
+        _fail("--ssl-certfile and --ssl-keyfile go together.")
+    for path in (certfile, keyfile):
+        if not path.is_file():
+            _fail(f"{path} is not a readable file.")
+    if not settings.public_url.startswith("https://"):
+        console.print(
+            "[yellow]Serving HTTPS while THRESHOLD_PUBLIC_URL is http: tokens, links and the "
+            "publishable key name the public URL; set it to the https address.[/yellow]"
+        )
+    return {"ssl_certfile": str(certfile), "ssl_keyfile": str(keyfile)}
 
 
 async def _check_ready(settings: Any) -> None:
@@ -194,6 +218,10 @@ def dev(
     port: Annotated[int, typer.Option(help="Port of the identity server.")] = 8787,
     demo_port: Annotated[int, typer.Option(help="Port of the demo app.")] = 8000,
     demo: Annotated[bool, typer.Option(help="Also run the FastAPI demo app.")] = True,
+    https: Annotated[
+        bool,
+        typer.Option(help="Serve HTTPS with a certificate from a local CA (in the data dir)."),
+    ] = False,
 ) -> None:
     """Development: migrate an SQLite file, create keys, run the server and the demo app."""
     import uvicorn
@@ -202,8 +230,10 @@ def dev(
     from threshold.server.logs import log_config
     from threshold.store.migrate import upgrade
 
-    public_url = os.environ.get("THRESHOLD_PUBLIC_URL", f"http://127.0.0.1:{port}")
+    scheme = "https" if https else "http"
+    public_url = os.environ.get("THRESHOLD_PUBLIC_URL", f"{scheme}://127.0.0.1:{port}")
     settings = _settings(environment="development", public_url=public_url)
+    certfile, keyfile = _dev_tls(settings) if https else (None, None)
     from threshold.store.db import Database
 
     Database(settings.resolved_database_url)
@@ -229,6 +259,8 @@ def dev(
                 log_config=log_config(access=False),
                 server_header=False,
                 proxy_headers=False,  # THRESHOLD_TRUSTED_PROXIES decides, not uvicorn
+                ssl_certfile=certfile,
+                ssl_keyfile=keyfile,
             )
         )
     ]
@@ -264,6 +296,20 @@ def dev(
         await asyncio.gather(*(s.serve() for s in servers))
 
     asyncio.run(run_all())
+
+
+def _dev_tls(settings: Any) -> tuple[str, str]:
+    """Create (or reuse) the local CA and certificate; print how to trust the CA."""
+    from threshold.server.dev_tls import ensure_dev_certificate, trust_instructions
+
+    cert = ensure_dev_certificate(Path(settings.data_dir) / "tls")
+    state = "created: trust it once" if cert.created_ca else "reused"
+    console.print(f"\n  HTTPS CA        : {cert.ca_file} ({state})")
+    for line in trust_instructions(cert):
+        console.print(f"    {line}", highlight=False, soft_wrap=True)
+    # The demo app in this process fetches the JWKS over https through httpx.
+    os.environ.setdefault("SSL_CERT_FILE", str(cert.bundle_file))
+    return str(cert.cert_file), str(cert.key_file)
 
 
 @keys_app.command("show")
