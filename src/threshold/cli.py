@@ -1,4 +1,4 @@
-"""The ``threshold`` command: dev, serve, migrate, keys."""
+"""The ``threshold`` command: dev, serve, migrate, keys, clerk-js."""
 
 from __future__ import annotations
 
@@ -22,6 +22,10 @@ app = typer.Typer(
 )
 keys_app = typer.Typer(help="Show or rotate the instance's keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+clerk_js_app = typer.Typer(
+    help="Install and list the clerk-js scripts served at /npm/.", no_args_is_help=True
+)
+app.add_typer(clerk_js_app, name="clerk-js")
 console = Console()
 
 SECRET_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
@@ -371,6 +375,54 @@ def keys_rotate(
             else " (old keys stay published until their tokens expire)"
         )
     )
+
+
+@clerk_js_app.command("install")
+def clerk_js_install(
+    version: Annotated[
+        str | None, typer.Option(help="Exact @clerk/clerk-js version (default: the tested one).")
+    ] = None,
+    ui_version: Annotated[
+        str | None, typer.Option(help="Exact @clerk/ui version (default: the tested one).")
+    ] = None,
+    registry: Annotated[
+        str | None, typer.Option(help="npm registry URL (default: npm's own configuration).")
+    ] = None,
+) -> None:
+    """Download clerk-js and @clerk/ui from npm, check their integrity, unpack their dist."""
+    import httpx
+
+    from threshold.server.clerk_js import ScriptLibrary
+    from threshold.server.clerk_js.install import PINNED, ScriptInstallError, install
+    from threshold.server.clerk_js.registry import npm_registry
+
+    settings = _settings()
+    library = ScriptLibrary(settings.resolved_clerk_js_dir)
+    source = npm_registry(registry, environ=os.environ, cwd=Path.cwd(), home=Path.home())
+    wanted = {"clerk-js": version or PINNED["clerk-js"][0], "ui": ui_version or PINNED["ui"][0]}
+    with httpx.Client(timeout=60, follow_redirects=True) as http:
+        for package, exact in wanted.items():
+            try:
+                done = install(library, package, exact, registry=source, http=http)
+            except ScriptInstallError as exc:
+                _fail(exc.message)
+            console.print(
+                f"Installed @clerk/{package}@{done.version} ({done.files} files, "
+                f"{done.integrity[:23]}...) in {done.directory}"
+            )
+
+
+@clerk_js_app.command("list")
+def clerk_js_list() -> None:
+    """Print the installed versions and the directory they are served from."""
+    from threshold.server.clerk_js import PACKAGES, ScriptLibrary
+
+    settings = _settings()
+    library = ScriptLibrary(settings.resolved_clerk_js_dir)
+    console.print(f"Scripts directory: {library.root}")
+    for package in PACKAGES:
+        versions = ", ".join(str(v) for v in library.installed(package)) or "(none)"
+        console.print(f"  @clerk/{package}: {versions}")
 
 
 def main() -> None:

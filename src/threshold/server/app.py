@@ -67,12 +67,13 @@ def create_app(
                 await ctx.limiter.close()
             await ctx.db.dispose()
 
-    from threshold.server import backend_api, pages
+    from threshold.server import backend_api, clerk_js, pages
 
     routes = [
         *frontend_api.routes,
         *backend_api.routes(settings),
         *pages.routes,
+        *clerk_js.routes(settings),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     app = _Server(
