@@ -74,7 +74,8 @@ class Settings(BaseSettings):
     allowed_origins: Annotated[list[str], NoDecode] = []
     """THRESHOLD_ALLOWED_ORIGINS: comma-separated origins of your apps. ``redirect_url``
     must point at one of them (or this server), and the Frontend API answers CORS only to
-    them. In development, any ``http://localhost`` / ``http://127.0.0.1`` origin is allowed."""
+    them. In development, any ``http(s)://localhost`` / ``http(s)://127.0.0.1`` origin is
+    allowed."""
 
     cookie_domain: str | None = None
     """THRESHOLD_COOKIE_DOMAIN: domain for ``__client_uat`` and ``__session`` so apps on
