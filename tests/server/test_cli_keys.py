@@ -19,12 +19,14 @@ from tests.server.test_cli import THRESHOLD, _env
 
 def _keys_show(tmp_path: Path, **env: str) -> str:
     environ = _env(tmp_path, COLUMNS="200", **env)
+    output = ""
     for command in ("migrate", "keys show"):
         done = subprocess.run(
             [THRESHOLD, *command.split()], env=environ, capture_output=True, text=True, timeout=60
         )
         assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
+        output = done.stdout
+    return output
 
 
 def _frontend_api(output: str, prefix: str) -> str:

@@ -87,7 +87,7 @@ def test_dev_https_creates_a_ca_once_and_serves_over_tls(tmp_path: Path) -> None
         for host in ("127.0.0.1", "localhost"):
             jwks = _get(f"https://{host}:{port}/.well-known/jwks.json", _trusting(ca))
             assert jwks.status_code == 200 and jwks.json()["keys"]
-        assert jwks.headers["strict-transport-security"].startswith("max-age=")
+            assert jwks.headers["strict-transport-security"].startswith("max-age=")
         with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
             httpx.get(f"https://127.0.0.1:{port}/.well-known/jwks.json", timeout=5)
     first_ca = ca.read_bytes()
