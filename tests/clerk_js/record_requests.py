@@ -131,9 +131,10 @@ def test_flow_sign_up_with_email_code(harness: Harness) -> None:
     try:
         page.wait_for_url(harness.app_url + "/", timeout=15000)
         harness.wait_for_load()
-    finally:
         steps.mark("Type the test-mode code 424242 (then the home page loads)")
-        _write(harness, "sign-up-email-code", steps.steps)
+    except Exception as exc:
+        steps.mark(f"Type the test-mode code 424242: {str(exc).splitlines()[0]}")
+    _write(harness, "sign-up-email-code", steps.steps)
 
 
 def test_flow_user_button_profile_sign_out_and_tokens(harness: Harness) -> None:
