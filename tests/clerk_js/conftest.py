@@ -117,11 +117,13 @@ def harness_for(chromium: Browser) -> Iterator[Callable[..., Harness]]:
     with ExitStack() as stack:
 
         def start(threshold: LiveServer, **options: Any) -> Harness:
-            options.setdefault("proxy_url", threshold.url)
+            prefix = options.get("proxy_prefix")
+            options.setdefault("proxy_url", prefix or threshold.url)
             app_url = stack.enter_context(serve_test_app(threshold, **options))
             context = chromium.new_context(viewport={"width": 1280, "height": 900})
             stack.callback(context.close)
-            return Harness(threshold, app_url, context.new_page())
+            fapi_base = app_url + prefix if prefix else threshold.url
+            return Harness(threshold, app_url, context.new_page(), fapi_base)
 
         yield start
 
@@ -137,15 +139,18 @@ def open_app(
     start_threshold: Callable[..., LiveServer], harness_for: Callable[..., Harness]
 ) -> Callable[..., Harness]:
     """Start a Threshold instance (``environment`` and setting overrides) and the test app
-    using it. A production instance gets a strong secret key and the app's origin as its
-    allowed origin (a development instance allows any local origin)."""
+    using it, through its own proxy at ``proxy_prefix`` when given. A production instance
+    gets a strong secret key and the app's origin as its allowed origin (a development
+    instance allows any local origin)."""
 
-    def open_(environment: str = "development", **overrides: Any) -> Harness:
+    def open_(
+        environment: str = "development", *, proxy_prefix: str | None = None, **overrides: Any
+    ) -> Harness:
         app_port = free_port()
         if environment == "production":
             overrides.setdefault("secret_key", "sk_live_" + secrets.token_hex(24))
             overrides.setdefault("allowed_origins", [f"http://127.0.0.1:{app_port}"])
         server = start_threshold(environment=environment, **overrides)
-        return harness_for(server, port=app_port)
+        return harness_for(server, port=app_port, proxy_prefix=proxy_prefix)
 
     return open_

@@ -27,6 +27,7 @@ from starlette.responses import FileResponse, HTMLResponse
 from starlette.responses import Response as HttpResponse
 from starlette.routing import Route
 
+from tests.clerk_js.proxy import clerk_proxy
 from tests.support import HARNESS_LOOP, LiveServer, free_port
 
 __all__ = ["PAGES", "BrowserLog", "FapiCall", "Harness", "serve_test_app"]
@@ -54,11 +55,15 @@ def serve_test_app(
     versions: tuple[str, str] = ("6", "1"),
     load_options: dict[str, Any] | None = None,
     port: int | None = None,
+    proxy_prefix: str | None = None,
 ) -> Iterator[str]:
     """Serve the test app on 127.0.0.1 (on ``port`` when given); yield its base URL.
-    ``versions`` are what the script URLs ask for, as the loaders do (majors by default)."""
+    ``versions`` are what the script URLs ask for, as the loaders do (majors by default).
+    With ``proxy_prefix``, the app serves the Frontend API itself at that path
+    (:func:`tests.clerk_js.proxy.clerk_proxy`) and the pages load the scripts from it."""
     template = Template((APP_DIR / "page.html").read_text())
     clerk_version, ui_version = versions
+    scripts = proxy_prefix or threshold.url
 
     def page(request: HttpRequest) -> HTMLResponse:
         path = request.url.path.rstrip("/") or "/"
@@ -68,10 +73,8 @@ def serve_test_app(
             template.substitute(
                 title=title,
                 config=json.dumps(config).replace("<", "\\u003c"),
-                ui_script=f"{threshold.url}/npm/@clerk/ui@{ui_version}/dist/ui.browser.js",
-                clerk_script=(
-                    f"{threshold.url}/npm/@clerk/clerk-js@{clerk_version}/dist/clerk.browser.js"
-                ),
+                ui_script=f"{scripts}/npm/@clerk/ui@{ui_version}/dist/ui.browser.js",
+                clerk_script=f"{scripts}/npm/@clerk/clerk-js@{clerk_version}/dist/clerk.browser.js",
                 publishable_key=threshold.publishable_key,
                 proxy_url=proxy_url,
             )
@@ -84,6 +87,8 @@ def serve_test_app(
         Route("/harness.js", script),
         Route("/favicon.ico", lambda r: HttpResponse(status_code=204)),
     ]
+    if proxy_prefix:
+        routes.append(clerk_proxy(threshold.url, proxy_prefix))
     routes += [Route(p, page) for p in PAGES]
     routes += [Route(p + "/{rest:path}", page) for p in PAGES if p != "/"]
     port = port or free_port()
@@ -134,7 +139,8 @@ class FapiCall:
 class BrowserLog:
     """What one page did: Frontend API calls, console errors, failed loads."""
 
-    fapi_origin: str
+    fapi_base: str
+    """Where clerk-js sends Frontend API calls: the server, or the app's proxy path."""
     calls: list[FapiCall] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
@@ -148,16 +154,15 @@ class BrowserLog:
         page.on("pageerror", lambda error: self.console_errors.append(f"pageerror: {error}"))
 
     def _on_request(self, request: Request) -> None:
+        if not request.url.startswith(self.fapi_base + "/v1/"):
+            return
         parts = urlsplit(request.url)
-        if f"{parts.scheme}://{parts.netloc}" != self.fapi_origin:
-            return
-        if not parts.path.startswith("/v1/"):
-            return
+        path = parts.path[len(urlsplit(self.fapi_base).path) :]
         query = {k: v[-1] for k, v in parse_qs(parts.query).items() if k not in _NOISE}
         method = query.pop("_method", request.method)
         form = {k: v[-1] for k, v in parse_qs(request.post_data or "").items()}
         form = {k: ("***" if k in _SECRETS else v) for k, v in form.items()}
-        call = FapiCall(method, parts.path, query, form)
+        call = FapiCall(method, path, query, form)
         self.calls.append(call)
         self._pending[request] = call
 
@@ -195,11 +200,13 @@ def _error_code(response: Response) -> str | None:
 class Harness:
     """The test app, Threshold, and one Chromium page that records what it did."""
 
-    def __init__(self, threshold: LiveServer, app_url: str, page: Page) -> None:
+    def __init__(
+        self, threshold: LiveServer, app_url: str, page: Page, fapi_base: str | None = None
+    ) -> None:
         self.threshold = threshold
         self.app_url = app_url
         self.page = page
-        self.log = BrowserLog(fapi_origin=threshold.url)
+        self.log = BrowserLog(fapi_base=fapi_base or threshold.url)
         self.log.attach(page)
 
     def open(self, path: str) -> None:

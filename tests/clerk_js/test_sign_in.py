@@ -122,3 +122,32 @@ def test_sign_in_with_an_emailed_code(open_app: Callable[..., Harness]) -> None:
     steps = [(c.path.rpartition("/")[2], c.form.get("strategy")) for c in harness.log.calls]
     assert ("prepare_first_factor", "email_code") in steps
     assert ("attempt_first_factor", "email_code") in steps
+
+
+@pytest.mark.parametrize("environment", ["development", "production"])
+def test_sign_in_through_a_proxy_on_the_app_origin(
+    open_app: Callable[..., Harness], environment: str
+) -> None:
+    """Proxy mode: the app forwards ``/__clerk/*`` to Threshold (tests/clerk_js/proxy.py,
+    the FastAPI example of docs/clerk-js.md) and gives clerk-js ``proxyUrl: "/__clerk"``;
+    scripts, Frontend API calls and cookies are all on the app's origin."""
+    harness = open_app(environment, proxy_prefix="/__clerk", session_max_age=LONG_SESSIONS)
+    api = FapiBrowser(harness.threshold)
+    user_id = sign_up_user(api, EMAIL)["response"]["created_user_id"]
+    api.close()
+
+    harness.open("/sign-in")
+    page = harness.page
+    assert _scripts(harness)[:2] == [
+        f"{harness.app_url}/__clerk/npm/@clerk/ui@1/dist/ui.browser.js",
+        f"{harness.app_url}/__clerk/npm/@clerk/clerk-js@6/dist/clerk.browser.js",
+    ]
+    page.get_by_label("Email address").fill(EMAIL)
+    page.get_by_role("button", name="Continue", exact=True).click()
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Continue", exact=True).click()
+    page.wait_for_url(harness.app_url + "/")
+    harness.wait_for_load()
+    assert page.evaluate("Clerk.user.id") == user_id
+    assert "__client" in {c["name"] for c in page.context.cookies(harness.app_url)}
+    assert all(c.status == 200 for c in harness.log.calls if "sign_ins" in c.path)
