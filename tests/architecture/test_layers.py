@@ -97,7 +97,7 @@ KNOWN_LONG: set[str] = {"threshold.services.auth.sign_in"}
 
 def layer_of(name: str) -> str | None:
     """The layer of a Threshold module, or None for a module of another package."""
-    if name == "threshold.cli":
+    if name == "threshold.cli" or name.startswith("threshold.cli."):
         return "cli"
     for layer in ("core", "wire", "store", "services", "server", "sdk"):
         if name == f"threshold.{layer}" or name.startswith(f"threshold.{layer}."):

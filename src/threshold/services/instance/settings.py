@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".threshold")
     """THRESHOLD_DATA_DIR: where the default SQLite file lives."""
 
+    clerk_js_dir: Path | None = None
+    """THRESHOLD_CLERK_JS_DIR: where clerk-js and its UI bundle are installed and served
+    from (``/npm/@clerk/...``). ``threshold clerk-js install`` fills it. Default: ``npm``
+    in the data directory. Set it to serve scripts installed elsewhere, such as a
+    read-only directory baked into a container image."""
+
     database_url: str | None = None
     """THRESHOLD_DATABASE_URL: ``sqlite+aiosqlite:///path.db`` or ``postgresql://...``
     (asyncpg). Default: an SQLite file in the data directory."""
@@ -68,7 +74,8 @@ class Settings(BaseSettings):
     allowed_origins: Annotated[list[str], NoDecode] = []
     """THRESHOLD_ALLOWED_ORIGINS: comma-separated origins of your apps. ``redirect_url``
     must point at one of them (or this server), and the Frontend API answers CORS only to
-    them. In development, any ``http://localhost`` / ``http://127.0.0.1`` origin is allowed."""
+    them. In development, any ``http(s)://localhost`` / ``http(s)://127.0.0.1`` origin is
+    allowed."""
 
     cookie_domain: str | None = None
     """THRESHOLD_COOKIE_DOMAIN: domain for ``__client_uat`` and ``__session`` so apps on
@@ -230,6 +237,11 @@ class Settings(BaseSettings):
                 "production (none is allowed only for a relay on this machine)."
             )
         return problems
+
+    @property
+    def resolved_clerk_js_dir(self) -> Path:
+        """The directory of installed clerk-js scripts."""
+        return self.clerk_js_dir or self.data_dir / "npm"
 
     @property
     def resolved_database_url(self) -> str:
