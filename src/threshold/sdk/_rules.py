@@ -37,7 +37,7 @@ from threshold.sdk.http import (
     parse_cookies,
     url_without_params,
 )
-from threshold.sdk.outcome import NEED_KEYS, AuthFlow, AuthOutcome, HttpCall, HttpReply
+from threshold.sdk.outcome import NEED_KEYS, AuthOutcome, Decision, HttpCall, HttpReply
 from threshold.sdk.verify import Claims
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ _TIME_SUFFIX = {
 Verified = tuple[Claims | None, TokenVerificationError | None]
 
 
-def decide(sdk: Authenticator, request: RequestInfo, interactive: bool) -> AuthFlow:
+def decide(sdk: Authenticator, request: RequestInfo, interactive: bool) -> Decision:
     """The rules above, as a generator of network calls returning an outcome."""
     config = sdk.config
     if interactive and request.method == "GET" and config.api_url and config.secret_key:
@@ -161,7 +161,7 @@ def _uat(value: str | None) -> int | None:
         return None
 
 
-def _cookie_path(sdk: Authenticator, request: RequestInfo, interactive: bool) -> AuthFlow:
+def _cookie_path(sdk: Authenticator, request: RequestInfo, interactive: bool) -> Decision:
     cookies = request.cookies
     token = cookies.get(SESSION_COOKIE) or None
     uat = _uat(cookies.get(UAT_COOKIE))
@@ -258,7 +258,7 @@ def _resolve_handshake(
     )
 
 
-def _renew(sdk: Authenticator, request: RequestInfo, token: str, claims: Claims) -> AuthFlow:
+def _renew(sdk: Authenticator, request: RequestInfo, token: str, claims: Claims) -> Decision:
     secure = request.is_secure
     known = sdk.renewal_of(token)
     fresh = sdk.verifier.cached(known) if known else None

@@ -26,7 +26,7 @@ from threshold.sdk.actions.dispatch import ActionDispatcher
 from threshold.sdk.client import AsyncClient, Client
 from threshold.sdk.config import SdkConfig
 from threshold.sdk.http import RequestInfo
-from threshold.sdk.outcome import AuthFlow, AuthOutcome, HttpCall, HttpReply, NeedKeys
+from threshold.sdk.outcome import AuthOutcome, Decision, HttpCall, HttpReply, NeedKeys
 from threshold.sdk.verify import Verifier
 
 __all__ = ["Authenticator", "Credential"]
@@ -113,8 +113,8 @@ class Authenticator:
         assert entry[1] is not None
         return entry[1]
 
-    # -- running the flow -----------------------------------------------------------------
-    def flow(self, request: RequestInfo, *, interactive: bool = True) -> AuthFlow:
+    # -- deciding -------------------------------------------------------------------------
+    def decision(self, request: RequestInfo, *, interactive: bool = True) -> Decision:
         """The decision for ``request`` as a generator (see the module docstring).
 
         ``interactive`` is False where no redirect or cookie can be sent (websockets).
@@ -125,7 +125,7 @@ class Authenticator:
         self, method: str, query: str | bytes, authorization: Credential, cookie: Credential
     ) -> AuthOutcome | None:
         """The outcome from the credential headers alone, when they settle it (a token
-        verified before, or none at all); None means: build the request, run the flow.
+        verified before, or none at all); None means: build the request, run the full rules.
 
         The middlewares ask this first. The answer for the same two header values is
         remembered until its token expires, so a repeat costs one dictionary lookup.
@@ -149,16 +149,16 @@ class Authenticator:
         return outcome
 
     def authenticate_sync(self, request: RequestInfo, *, interactive: bool = True) -> AuthOutcome:
-        """Run the flow with blocking HTTP calls (WSGI, Django sync)."""
-        flow = self.flow(request, interactive=interactive)
+        """Decide with blocking HTTP calls (WSGI, Django sync)."""
+        decision = self.decision(request, interactive=interactive)
         try:
-            step = next(flow)
+            step = next(decision)
             while True:
                 if isinstance(step, NeedKeys):
                     self.verifier.jwks.refresh_sync(self.sync_http())
-                    step = flow.send(None)
+                    step = decision.send(None)
                 else:
-                    step = flow.send(self._call_sync(step))
+                    step = decision.send(self._call_sync(step))
         except StopIteration as stop:
             outcome: AuthOutcome = stop.value
             return outcome
@@ -166,16 +166,16 @@ class Authenticator:
     async def authenticate_async(
         self, request: RequestInfo, *, interactive: bool = True
     ) -> AuthOutcome:
-        """Run the flow with async HTTP calls (ASGI, Django async)."""
-        flow = self.flow(request, interactive=interactive)
+        """Decide with async HTTP calls (ASGI, Django async)."""
+        decision = self.decision(request, interactive=interactive)
         try:
-            step = next(flow)
+            step = next(decision)
             while True:
                 if isinstance(step, NeedKeys):
                     await self.verifier.jwks.refresh_async(self.async_http())
-                    step = flow.send(None)
+                    step = decision.send(None)
                 else:
-                    step = flow.send(await self._call_async(step))
+                    step = decision.send(await self._call_async(step))
         except StopIteration as stop:
             outcome: AuthOutcome = stop.value
             return outcome
