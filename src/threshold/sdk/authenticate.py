@@ -10,20 +10,17 @@ WSGI and ASGI share every rule. The rules are in ``_rules.py``, the vocabulary i
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import math
-import threading
-import weakref
 from collections import OrderedDict
 from typing import Any
 
 import httpx
 
 from threshold.core.clock import Clock, SystemClock
+from threshold.sdk._http_clients import HttpClients
 from threshold.sdk._rules import decide, decide_known, handshake_possible
 from threshold.sdk.actions.dispatch import ActionDispatcher
-from threshold.sdk.client import AsyncClient, Client
 from threshold.sdk.config import SdkConfig
 from threshold.sdk.http import RequestInfo
 from threshold.sdk.outcome import AuthOutcome, Decision, HttpCall, HttpReply, NeedKeys
@@ -47,12 +44,7 @@ class Authenticator:
         clock = clock or SystemClock()
         self.verifier = Verifier(self.config, clock=clock)
         self._now = clock.now
-        self._lock = threading.Lock()
-        self._sync_http: httpx.Client | None = None
-        self._sync_api: Client | None = None
-        self._async: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, AsyncClient | None]
-        ] = weakref.WeakKeyDictionary()
+        self.clients = HttpClients(self.config)
         self._renewals: OrderedDict[str, str] = OrderedDict()
         self._known: OrderedDict[tuple[Credential, Credential], tuple[float, AuthOutcome]] = (
             OrderedDict()
@@ -75,43 +67,6 @@ class Authenticator:
         self._renewals[old] = new
         while len(self._renewals) > 1024:
             self._renewals.popitem(last=False)
-
-    # -- HTTP clients -------------------------------------------------------------------
-    def sync_http(self) -> httpx.Client:
-        """A shared sync httpx client."""
-        with self._lock:
-            if self._sync_http is None:
-                self._sync_http = httpx.Client(timeout=self.config.timeout)
-            return self._sync_http
-
-    def async_http(self) -> httpx.AsyncClient:
-        """An httpx async client for the running event loop."""
-        loop = asyncio.get_running_loop()
-        entry = self._async.get(loop)
-        if entry is None:
-            entry = (httpx.AsyncClient(timeout=self.config.timeout), None)
-            self._async[loop] = entry
-        return entry[0]
-
-    def api(self) -> Client:
-        """The sync Backend API client (needs a secret key and the API URL)."""
-        with self._lock:
-            if self._sync_api is None:
-                http = self._sync_http or httpx.Client(timeout=self.config.timeout)
-                self._sync_http = http
-                self._sync_api = Client(config=self.config, http_client=http)
-            return self._sync_api
-
-    def aapi(self) -> AsyncClient:
-        """The async Backend API client for the running event loop."""
-        http = self.async_http()
-        loop = asyncio.get_running_loop()
-        entry = self._async[loop]
-        if entry[1] is None:
-            entry = (http, AsyncClient(config=self.config, http_client=http))
-            self._async[loop] = entry
-        assert entry[1] is not None
-        return entry[1]
 
     # -- deciding -------------------------------------------------------------------------
     def decision(self, request: RequestInfo, *, interactive: bool = True) -> Decision:
@@ -155,7 +110,7 @@ class Authenticator:
             step = next(decision)
             while True:
                 if isinstance(step, NeedKeys):
-                    self.verifier.jwks.refresh_sync(self.sync_http())
+                    self.verifier.jwks.refresh_sync(self.clients.sync_http())
                     step = decision.send(None)
                 else:
                     step = decision.send(self._call_sync(step))
@@ -172,7 +127,7 @@ class Authenticator:
             step = next(decision)
             while True:
                 if isinstance(step, NeedKeys):
-                    await self.verifier.jwks.refresh_async(self.async_http())
+                    await self.verifier.jwks.refresh_async(self.clients.async_http())
                     step = decision.send(None)
                 else:
                     step = decision.send(await self._call_async(step))
@@ -182,7 +137,7 @@ class Authenticator:
 
     def _call_sync(self, call: HttpCall) -> HttpReply:
         try:
-            response = self.sync_http().request(
+            response = self.clients.sync_http().request(
                 call.method, call.url, headers=dict(call.headers), json=call.json
             )
         except httpx.HTTPError:
@@ -191,7 +146,7 @@ class Authenticator:
 
     async def _call_async(self, call: HttpCall) -> HttpReply:
         try:
-            response = await self.async_http().request(
+            response = await self.clients.async_http().request(
                 call.method, call.url, headers=dict(call.headers), json=call.json
             )
         except httpx.HTTPError:

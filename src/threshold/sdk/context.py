@@ -113,7 +113,7 @@ class RequestState:
         if _in_event_loop():
             raise BlockingCallError("Use `await auth().aget_token(...)` in async code.")
         return (
-            self.sdk.api()
+            self.sdk.clients.api()
             .sessions.create_token(
                 session_id, template, expires_in_seconds=expires, origin=self.request.origin
             )
@@ -121,7 +121,7 @@ class RequestState:
         )
 
     async def amint_token(self, session_id: str, template: str | None, expires: int | None) -> str:
-        token = await self.sdk.aapi().sessions.create_token(
+        token = await self.sdk.clients.aapi().sessions.create_token(
             session_id, template, expires_in_seconds=expires, origin=self.request.origin
         )
         return token.jwt
@@ -164,7 +164,7 @@ class RequestState:
             )
         with self._lock():
             if self._user is _UNSET:
-                self._user = _fetch_or_none(lambda: self.sdk.api().users.get(user_id))
+                self._user = _fetch_or_none(lambda: self.sdk.clients.api().users.get(user_id))
         return self._user  # type: ignore[return-value]
 
     def _lock(self) -> threading.Lock:
@@ -193,7 +193,7 @@ class RequestState:
 
     async def _load_user(self, user_id: str) -> User | None:
         try:
-            user = await self.sdk.aapi().users.get(user_id)
+            user = await self.sdk.clients.aapi().users.get(user_id)
         except ApiError as exc:
             if exc.status != 404:
                 raise
