@@ -3,9 +3,9 @@
 The decision is written once, as a generator that *yields* the network calls it needs
 (:class:`HttpCall`, or :data:`NEED_KEYS` for a JWKS refresh) and *returns* an
 :class:`AuthOutcome`. :meth:`Authenticator.authenticate_sync` and
-:meth:`Authenticator.authenticate_async` run it with httpx's sync or async client, so
-WSGI and ASGI share every rule. The rules are in ``_rules.py``, the vocabulary in
-``outcome.py``.
+:meth:`Authenticator.authenticate_async` run it with httpx's sync or async client
+(``_runner.py``), so WSGI and ASGI share every rule. The rules are in ``_rules.py``, the
+vocabulary in ``outcome.py``.
 """
 
 from __future__ import annotations
@@ -15,15 +15,14 @@ import math
 from collections import OrderedDict
 from typing import Any
 
-import httpx
-
 from threshold.core.clock import Clock, SystemClock
 from threshold.sdk._http_clients import HttpClients
 from threshold.sdk._rules import decide, decide_known, handshake_possible
+from threshold.sdk._runner import DecisionRunner
 from threshold.sdk.actions.dispatch import ActionDispatcher
 from threshold.sdk.config import SdkConfig
 from threshold.sdk.http import RequestInfo
-from threshold.sdk.outcome import AuthOutcome, Decision, HttpCall, HttpReply, NeedKeys
+from threshold.sdk.outcome import AuthOutcome, Decision
 from threshold.sdk.verify import Verifier
 
 __all__ = ["Authenticator", "Credential"]
@@ -45,6 +44,7 @@ class Authenticator:
         self.verifier = Verifier(self.config, clock=clock)
         self._now = clock.now
         self.clients = HttpClients(self.config)
+        self.runner = DecisionRunner(self.clients, self.verifier.jwks)
         self._renewals: OrderedDict[str, str] = OrderedDict()
         self._known: OrderedDict[tuple[Credential, Credential], tuple[float, AuthOutcome]] = (
             OrderedDict()
@@ -105,61 +105,14 @@ class Authenticator:
 
     def authenticate_sync(self, request: RequestInfo, *, interactive: bool = True) -> AuthOutcome:
         """Decide with blocking HTTP calls (WSGI, Django sync)."""
-        decision = self.decision(request, interactive=interactive)
-        try:
-            step = next(decision)
-            while True:
-                if isinstance(step, NeedKeys):
-                    self.verifier.jwks.refresh_sync(self.clients.sync_http())
-                    step = decision.send(None)
-                else:
-                    step = decision.send(self._call_sync(step))
-        except StopIteration as stop:
-            outcome: AuthOutcome = stop.value
-            return outcome
+        return self.runner.run_sync(self.decision(request, interactive=interactive))
 
     async def authenticate_async(
         self, request: RequestInfo, *, interactive: bool = True
     ) -> AuthOutcome:
         """Decide with async HTTP calls (ASGI, Django async)."""
-        decision = self.decision(request, interactive=interactive)
-        try:
-            step = next(decision)
-            while True:
-                if isinstance(step, NeedKeys):
-                    await self.verifier.jwks.refresh_async(self.clients.async_http())
-                    step = decision.send(None)
-                else:
-                    step = decision.send(await self._call_async(step))
-        except StopIteration as stop:
-            outcome: AuthOutcome = stop.value
-            return outcome
-
-    def _call_sync(self, call: HttpCall) -> HttpReply:
-        try:
-            response = self.clients.sync_http().request(
-                call.method, call.url, headers=dict(call.headers), json=call.json
-            )
-        except httpx.HTTPError:
-            return HttpReply(0)
-        return HttpReply(response.status_code, _json(response))
-
-    async def _call_async(self, call: HttpCall) -> HttpReply:
-        try:
-            response = await self.clients.async_http().request(
-                call.method, call.url, headers=dict(call.headers), json=call.json
-            )
-        except httpx.HTTPError:
-            return HttpReply(0)
-        return HttpReply(response.status_code, _json(response))
+        return await self.runner.run_async(self.decision(request, interactive=interactive))
 
 
 def _text(value: Credential) -> str | None:
     return value.decode("latin-1") if isinstance(value, bytes) else value
-
-
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
