@@ -108,9 +108,7 @@ class AuthMiddleware:
             return
         # The usual request (a token seen before, or no credential) is settled from two
         # headers; the SDK's full view of the request is built only if something asks.
-        outcome = self.sdk.authenticate_known(
-            scope.get("method", "GET"), scope.get("query_string", b""), *_credentials(scope)
-        )
+        outcome = self.sdk.shortcut.settle(scope.get("query_string", b""), *_credentials(scope))
         if outcome is None:
             state = await self._authenticate(scope, send, interactive=True)
             if state is None:

@@ -156,8 +156,7 @@ class AuthMiddleware:
         sdk = self.sdk
         # The usual request (a token seen before, or no credential) is settled from two
         # headers; the SDK's full view of the request is built only if something asks.
-        outcome = sdk.authenticate_known(
-            environ.get("REQUEST_METHOD", "GET"),
+        outcome = sdk.shortcut.settle(
             environ.get("QUERY_STRING", ""),
             environ.get("HTTP_AUTHORIZATION"),
             environ.get("HTTP_COOKIE"),

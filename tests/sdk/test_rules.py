@@ -10,7 +10,7 @@ import pytest
 from tests.sdk.fake_api import FakeApi
 from threshold import Authenticator, SdkConfig
 from threshold.core.clock import FrozenClock
-from threshold.sdk._rules import bearer_token
+from threshold.sdk._credentials import bearer_token
 from threshold.sdk.http import RequestInfo
 from threshold.sdk.outcome import AuthOutcome
 
@@ -274,4 +274,4 @@ def test_the_shortcut_answers_long_headers_without_remembering_them(
     outcome = sdk.authenticate_known("GET", "", None, cookie)
     assert outcome is not None and outcome.token == good
     assert outcome == run(sdk, req(cookies={"__session": good, "other": "x" * 9000}))
-    assert (None, cookie) not in sdk._known
+    assert (None, cookie) not in sdk.shortcut.known

@@ -73,10 +73,9 @@ class AuthMiddleware:
         return response
 
     def _known(self, request: Any) -> AuthOutcome | None:
-        """The outcome when the credential headers alone settle it (see ``Authenticator``)."""
+        """The outcome when the credential headers alone settle it (``sdk._shortcut``)."""
         meta = request.META
-        return self.sdk.authenticate_known(
-            request.method,
+        return self.sdk.shortcut.settle(
             meta.get("QUERY_STRING", ""),
             meta.get("HTTP_AUTHORIZATION"),
             meta.get("HTTP_COOKIE"),

@@ -10,15 +10,14 @@ vocabulary in ``outcome.py``.
 
 from __future__ import annotations
 
-import contextlib
-import math
-from collections import OrderedDict
 from typing import Any
 
 from threshold.core.clock import Clock, SystemClock
+from threshold.sdk._credentials import Credentials
 from threshold.sdk._http_clients import HttpClients
-from threshold.sdk._rules import decide, decide_known, handshake_possible
+from threshold.sdk._rules import Renewals, Rules
 from threshold.sdk._runner import DecisionRunner
+from threshold.sdk._shortcut import Credential, Shortcut
 from threshold.sdk.actions.dispatch import ActionDispatcher
 from threshold.sdk.config import SdkConfig
 from threshold.sdk.http import RequestInfo
@@ -26,11 +25,6 @@ from threshold.sdk.outcome import AuthOutcome, Decision
 from threshold.sdk.verify import Verifier
 
 __all__ = ["Authenticator", "Credential"]
-
-Credential = str | bytes | None
-"""A credential header's value as the server gave it (ASGI: bytes, WSGI: str), or None."""
-_KNOWN_SIZE = 1024
-_KNOWN_MAX_KEY = 8192
 
 
 class Authenticator:
@@ -42,13 +36,11 @@ class Authenticator:
         self.config = SdkConfig.resolve(config, **settings)
         clock = clock or SystemClock()
         self.verifier = Verifier(self.config, clock=clock)
-        self._now = clock.now
         self.clients = HttpClients(self.config)
         self.runner = DecisionRunner(self.clients, self.verifier.jwks)
-        self._renewals: OrderedDict[str, str] = OrderedDict()
-        self._known: OrderedDict[tuple[Credential, Credential], tuple[float, AuthOutcome]] = (
-            OrderedDict()
-        )
+        renewals = Renewals()
+        self.rules = Rules(self.config, self.verifier, renewals)
+        self.shortcut = Shortcut(self.config, self.verifier, renewals, clock.now)
         self._actions: ActionDispatcher | None = None
 
     @property
@@ -58,23 +50,13 @@ class Authenticator:
             self._actions = ActionDispatcher(self.config)
         return self._actions
 
-    def renewal_of(self, token: str) -> str | None:
-        """The token a recent server-side renew gave for ``token``, if any."""
-        return self._renewals.get(token)
-
-    def remember_renewal(self, old: str, new: str) -> None:
-        """Let concurrent requests with the same expired token reuse one renewal."""
-        self._renewals[old] = new
-        while len(self._renewals) > 1024:
-            self._renewals.popitem(last=False)
-
     # -- deciding -------------------------------------------------------------------------
     def decision(self, request: RequestInfo, *, interactive: bool = True) -> Decision:
         """The decision for ``request`` as a generator (see the module docstring).
 
         ``interactive`` is False where no redirect or cookie can be sent (websockets).
         """
-        return decide(self, request, interactive)
+        return self.rules.decide(Credentials.of_request(request), request, interactive)
 
     def authenticate_known(
         self, method: str, query: str | bytes, authorization: Credential, cookie: Credential
@@ -82,26 +64,13 @@ class Authenticator:
         """The outcome from the credential headers alone, when they settle it (a token
         verified before, or none at all); None means: build the request, run the full rules.
 
-        The middlewares ask this first. The answer for the same two header values is
-        remembered until its token expires, so a repeat costs one dictionary lookup.
-        Outcomes are shared between requests: treat them as read-only.
+        The middlewares ask this first (see ``_shortcut.py``). The answer for the same two
+        header values is remembered until its token expires, so a repeat costs one
+        dictionary lookup. Outcomes are shared between requests: treat them as read-only.
+        ``method`` is not needed: no rule settles anything from it without the rest of
+        the request.
         """
-        if query and handshake_possible(self, method, _text(query) or ""):
-            return None
-        key = (authorization, cookie)
-        hit = self._known.get(key)
-        if hit is not None and hit[0] > self._now():
-            return hit[1]
-        outcome = decide_known(self, _text(authorization), _text(cookie))
-        if outcome is not None and len(authorization or b"") + len(cookie or b"") <= _KNOWN_MAX_KEY:
-            claims = outcome.claims
-            deadline = self.verifier.good_until(claims) if claims is not None else math.inf
-            known = self._known
-            known[key] = (deadline, outcome)
-            if len(known) > _KNOWN_SIZE:
-                with contextlib.suppress(KeyError):  # emptied by another thread meanwhile
-                    known.popitem(last=False)
-        return outcome
+        return self.shortcut.settle(query, authorization, cookie)
 
     def authenticate_sync(self, request: RequestInfo, *, interactive: bool = True) -> AuthOutcome:
         """Decide with blocking HTTP calls (WSGI, Django sync)."""
@@ -112,7 +81,3 @@ class Authenticator:
     ) -> AuthOutcome:
         """Decide with async HTTP calls (ASGI, Django async)."""
         return await self.runner.run_async(self.decision(request, interactive=interactive))
-
-
-def _text(value: Credential) -> str | None:
-    return value.decode("latin-1") if isinstance(value, bytes) else value
