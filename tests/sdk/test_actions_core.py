@@ -34,7 +34,7 @@ from threshold.sdk.actions.security import (
     sign_value,
     unsign_value,
 )
-from threshold.sdk.context import RequestState, bind_state, reset_state
+from threshold.sdk.context import RequestServices, RequestState, bind_state, reset_state
 from threshold.sdk.http import RequestInfo
 from threshold.sdk.outcome import AuthOutcome
 
@@ -251,7 +251,8 @@ def test_helpers_need_a_request() -> None:
 def test_jinja_rendering_is_not_double_escaped() -> None:
     sdk = Authenticator(SdkConfig(secret_key="sk_test_x"))
     info = RequestInfo("GET", "http", "app.test", "/p", 'q="1"', {}, {})
-    state = RequestState(sdk, info, AuthOutcome(None, None, "session-token-missing"))
+    services = RequestServices.for_app(sdk.config, sdk.clients, sdk.verifier.now)
+    state = RequestState(services, info, AuthOutcome(None, None, "session-token-missing"))
     env = jinja2.Environment(autoescape=True)
     env.globals.update(jinja_globals())
     template = env.from_string(
@@ -265,12 +266,12 @@ def test_jinja_rendering_is_not_double_escaped() -> None:
             env.from_string("{{ action_attrs(f) }}").render(f=print)
     finally:
         reset_state(token)
-    action_id = sample.action_id(sdk.actions.key)
+    action_id = sample.action_id(services.actions.key)
     assert f'action="/_threshold/actions/{action_id}"' in html
     assert 'name="_th_return" value="/p?q=&quot;1&quot;"' in html
     assert 'name="_th_bind"' in html
     assert '<script src="/_threshold/actions.js" defer></script>' in html
-    assert state.response_cookies and state.response_cookies[0].startswith("th_csrf=")
+    assert state.cookies and state.cookies[0].startswith("th_csrf=")
 
 
 def test_server_action_type() -> None:

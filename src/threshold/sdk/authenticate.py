@@ -18,7 +18,6 @@ from threshold.sdk._http_clients import HttpClients
 from threshold.sdk._rules import Renewals, Rules
 from threshold.sdk._runner import DecisionRunner
 from threshold.sdk._shortcut import Credential, Shortcut
-from threshold.sdk.actions.dispatch import ActionDispatcher
 from threshold.sdk.config import SdkConfig
 from threshold.sdk.http import RequestInfo
 from threshold.sdk.outcome import AuthOutcome, Decision
@@ -41,14 +40,6 @@ class Authenticator:
         renewals = Renewals()
         self.rules = Rules(self.config, self.verifier, renewals)
         self.shortcut = Shortcut(self.config, self.verifier, renewals, clock.now)
-        self._actions: ActionDispatcher | None = None
-
-    @property
-    def actions(self) -> ActionDispatcher:
-        """The server-action dispatcher (needs a secret key or an action secret)."""
-        if self._actions is None:
-            self._actions = ActionDispatcher(self.config)
-        return self._actions
 
     # -- deciding -------------------------------------------------------------------------
     def decision(self, request: RequestInfo, *, interactive: bool = True) -> Decision:
