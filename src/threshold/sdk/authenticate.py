@@ -27,7 +27,10 @@ __all__ = ["Authenticator", "Credential"]
 
 
 class Authenticator:
-    """The SDK for one configuration: verifier, HTTP clients and the request rules."""
+    """The SDK for one configuration: the token ``verifier``, the request ``rules``, the
+    ``runner`` that makes their calls with the HTTP ``clients``, and the middlewares'
+    ``shortcut``. Server actions are the adapters' (they own an ``ActionDispatcher``).
+    """
 
     def __init__(
         self, config: SdkConfig | None = None, *, clock: Clock | None = None, **settings: Any
