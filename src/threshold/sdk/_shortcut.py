@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from threshold.sdk.outcome import AuthOutcome
     from threshold.sdk.verify import Claims, Verifier
 
-__all__ = ["Credential", "Deferred", "Shortcut"]
+__all__ = ["Credential", "Shortcut"]
 
 Credential = str | bytes | None
 """A credential header's value as the server gave it (ASGI: bytes, WSGI: str), or None."""
@@ -38,7 +38,7 @@ _SIZE = 1024
 _MAX_KEY = 8192
 
 
-class Deferred(Exception):  # noqa: N818 - a signal between the stand-ins and settle()
+class _Deferred(Exception):  # noqa: N818 - a signal between the stand-ins and settle()
     """The credential headers alone do not settle the request."""
 
 
@@ -48,7 +48,7 @@ class _NoFacts:
     __slots__ = ()
 
     def _unknown(self) -> NoReturn:
-        raise Deferred
+        raise _Deferred
 
     method = property(_unknown)
     url = property(_unknown)
@@ -73,7 +73,7 @@ class _VerifiedBefore:
     def verify_local(self, token: str) -> Claims:
         claims = self.cached(token)
         if claims is None:
-            raise Deferred
+            raise _Deferred
         return claims
 
     def needs_keys(self, error: TokenVerificationError) -> bool:
@@ -130,7 +130,7 @@ class Shortcut:
             next(decision)  # a call to the server: more than the headers say
         except StopIteration as stop:
             outcome: AuthOutcome = stop.value
-        except Deferred:
+        except _Deferred:
             return None
         else:
             decision.close()
