@@ -8,11 +8,13 @@ a circle for the reader.
 
 from __future__ import annotations
 
-import ast
-from collections.abc import Iterator
+import json
+from collections.abc import Collection, Mapping
+from functools import cache
 from pathlib import Path
 
 import threshold
+from tests.support import python_output
 
 SRC = Path(threshold.__file__).parent
 ADAPTERS = ("asgi.py", "wsgi.py", "fastapi.py", "flask.py", "django", "__init__.py")
@@ -36,22 +38,36 @@ def _files() -> dict[str, Path]:
 FILES = _files()
 
 
-def _imports(path: Path) -> Iterator[str]:
-    """The ``threshold`` modules a file names in any import statement."""
-    for node in ast.walk(ast.parse(path.read_text())):
+# Parsed in a fresh interpreter: see tests.support.python_output.
+_LIST_IMPORTS = """
+import ast, json, sys
+found = {}
+for path in json.loads(sys.stdin.read()):
+    names = found.setdefault(path, [])
+    for node in ast.walk(ast.parse(open(path).read())):
         if isinstance(node, ast.Import):
-            yield from (alias.name for alias in node.names)
+            names += [[a.name, ""] for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            for alias in node.names:  # ``from package import module`` names the module
-                submodule = f"{node.module}.{alias.name}"
-                yield submodule if submodule in FILES else node.module
+            names += [[node.module, a.name] for a in node.names]
+print(json.dumps(found))
+"""
 
 
-def _graph() -> dict[str, set[str]]:
-    return {
-        module: {name for name in _imports(path) if name.startswith("threshold")}
-        for module, path in FILES.items()
-    }
+@cache
+def _graph() -> dict[str, frozenset[str]]:
+    """Module → the ``threshold`` modules its import statements name."""
+    paths = {str(path): module for module, path in FILES.items()}
+    found: dict[str, list[list[str]]] = json.loads(
+        python_output(_LIST_IMPORTS, json.dumps(sorted(paths)))
+    )
+    graph = {}
+    for path, imports in found.items():
+        names = set()
+        for module, name in imports:  # ``from package import module`` names the module
+            submodule = f"{module}.{name}"
+            names.add(submodule if name and submodule in FILES else module)
+        graph[paths[path]] = frozenset(n for n in names if n.startswith("threshold"))
+    return graph
 
 
 def test_the_sdk_imports_only_the_core_and_itself() -> None:
@@ -67,7 +83,7 @@ def test_the_adapters_import_nothing_of_the_server() -> None:
         assert not strays, f"{module} imports {sorted(strays)}"
 
 
-def _find_circle(graph: dict[str, set[str]]) -> list[str] | None:
+def _find_circle(graph: Mapping[str, Collection[str]]) -> list[str] | None:
     """One import circle among the modules of ``graph``, else None (depth-first search)."""
     done: set[str] = set()
 
