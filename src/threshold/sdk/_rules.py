@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from threshold.sdk.config import SdkConfig
     from threshold.sdk.outcome import NeedKeys
 
-__all__ = ["Renewals", "Rules", "TokenCheck"]
+__all__ = ["MAX_HANDSHAKES", "Renewals", "Rules", "TokenCheck"]
 
 log = logging.getLogger("threshold.sdk")
 
