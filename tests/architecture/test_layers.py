@@ -188,14 +188,7 @@ def _circles() -> list[list[str]]:
     return circles
 
 
-KNOWN_CIRCLES: list[list[str]] = [
-    [
-        "threshold.sdk._rules",
-        "threshold.sdk.actions.dispatch",
-        "threshold.sdk.authenticate",
-        "threshold.sdk.context",
-    ]
-]
+KNOWN_CIRCLES: list[list[str]] = []
 
 
 def test_no_import_circles() -> None:
