@@ -72,6 +72,11 @@ def _parts() -> dict[str, Callable[[], dict[str, Any]]]:
 
         return peer.run_peer()
 
+    def webhooks() -> dict[str, Any]:
+        from benchmarks import webhooks_bench
+
+        return webhooks_bench.run()
+
     return {
         "verify": verify,
         "middleware": middleware,
@@ -80,6 +85,7 @@ def _parts() -> dict[str, Callable[[], dict[str, Any]]]:
         "server": server,
         "bapi": bapi,
         "peer": peer,
+        "webhooks": webhooks,
     }
 
 

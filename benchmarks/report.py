@@ -161,6 +161,12 @@ def _peer(p: dict[str, Any]) -> str:
     return peer.markdown_peer(p)
 
 
+def _webhooks(w: dict[str, Any]) -> str:
+    from benchmarks import webhooks_bench
+
+    return webhooks_bench.markdown(w)
+
+
 SECTIONS: list[tuple[str, str, Callable[[dict[str, Any]], str]]] = [
     ("verify", "## 1. Token verification", _verify),
     ("middleware", "## 2a. ASGI middleware", _middleware),
@@ -169,6 +175,7 @@ SECTIONS: list[tuple[str, str, Callable[[dict[str, Any]], str]]] = [
     ("server", "## 3. Server: token minting and sign-in", _server),
     ("bapi", "## 4. Backend API at 10k, 100k and 1M users", _bapi),
     ("peer", "## 5. Side by side with fastapi-users", _peer),
+    ("webhooks", "## 6. Webhooks", _webhooks),
 ]
 
 

@@ -24,7 +24,7 @@ from threshold.sdk.actions.dispatch import SCRIPT_PATH
 from threshold.sdk.actions.templating import script_response
 from threshold.sdk.authenticate import Authenticator
 from threshold.sdk.config import SdkConfig
-from threshold.sdk.context import RequestState, bind_state, reset_state
+from threshold.sdk.context import RequestServices, RequestState, bind_state, reset_state
 from threshold.sdk.http import RequestInfo, parse_cookies
 from threshold.sdk.interrupts import interrupt_response, is_interrupt
 
@@ -100,7 +100,8 @@ class AuthMiddleware:
         sdk: Authenticator | None = None,
     ) -> None:
         self.app = app
-        self.sdk = sdk or Authenticator(config)
+        self.sdk = sdk = sdk or Authenticator(config)
+        self.services = RequestServices.for_app(sdk.config, sdk.clients, sdk.verifier.now)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -108,9 +109,7 @@ class AuthMiddleware:
             return
         # The usual request (a token seen before, or no credential) is settled from two
         # headers; the SDK's full view of the request is built only if something asks.
-        outcome = self.sdk.authenticate_known(
-            scope.get("method", "GET"), scope.get("query_string", b""), *_credentials(scope)
-        )
+        outcome = self.sdk.shortcut.settle(scope.get("query_string", b""), *_credentials(scope))
         if outcome is None:
             state = await self._authenticate(scope, send, interactive=True)
             if state is None:
@@ -119,7 +118,7 @@ class AuthMiddleware:
             # Reads a copy: apps change the scope as they route (root_path under a mount),
             # and the state in it would otherwise make a cycle with this function.
             source = dict(scope)
-            state = RequestState(self.sdk, lambda: request_from_scope(source), outcome)
+            state = RequestState(self.services, lambda: request_from_scope(source), outcome)
         scope["threshold"] = state
         token = bind_state(state)
         try:
@@ -133,8 +132,8 @@ class AuthMiddleware:
                 nonlocal started
                 if not started and message["type"] == "http.response.start":
                     started = True
-                    if state.response_cookies:
-                        _add_cookies(message, state.response_cookies)
+                    if state.cookies:
+                        _add_cookies(message, state.cookies)
                 return send(message)
 
             try:
@@ -143,7 +142,7 @@ class AuthMiddleware:
                 reply = interrupt_response(exc, state.request) if is_interrupt(exc) else None
                 if reply is None or started:
                     raise
-                await send_response(send, reply, state.response_cookies)
+                await send_response(send, reply, state.cookies)
         finally:
             reset_state(token)
             state.finish()
@@ -173,7 +172,7 @@ class AuthMiddleware:
         if outcome.response is not None and interactive:
             await send_response(send, outcome.response, [])
             return None
-        return RequestState(self.sdk, request, outcome)
+        return RequestState(self.services, request, outcome)
 
     async def _own_route(
         self, state: RequestState, scope: Scope, receive: Receive, send: Send
@@ -184,8 +183,8 @@ class AuthMiddleware:
         if path == root_path + SCRIPT_PATH:
             await send_response(send, script_response(), [])
             return True
-        action_id = self.sdk.actions.route(path, root_path)
+        action_id = self.services.actions.route(path, root_path)
         if action_id is None:
             return False
-        await handle_action(state, action_id, scope, receive, send)
+        await handle_action(self.services.actions, state, action_id, scope, receive, send)
         return True

@@ -66,7 +66,7 @@ def _read_form() -> FormData:
 
 def _action_view(action_id: str) -> Response:
     state = current_state()
-    dispatcher = state.sdk.actions
+    dispatcher = state.services.actions
     prepared = dispatcher.prepare(state, action_id)
     if isinstance(prepared, EarlyResponse):
         return to_response(prepared)

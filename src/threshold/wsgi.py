@@ -21,7 +21,7 @@ from threshold.sdk.actions.dispatch import SCRIPT_PATH
 from threshold.sdk.actions.templating import script_response
 from threshold.sdk.authenticate import Authenticator
 from threshold.sdk.config import SdkConfig
-from threshold.sdk.context import RequestState, bind_state, reset_state
+from threshold.sdk.context import RequestServices, RequestState, bind_state, reset_state
 from threshold.sdk.http import EarlyResponse, RequestInfo, parse_cookies
 from threshold.sdk.interrupts import interrupt_response, is_interrupt
 
@@ -150,14 +150,14 @@ class AuthMiddleware:
         sdk: Authenticator | None = None,
     ) -> None:
         self.app = app
-        self.sdk = sdk or Authenticator(config)
+        self.sdk = sdk = sdk or Authenticator(config)
+        self.services = RequestServices.for_app(sdk.config, sdk.clients, sdk.verifier.now)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         sdk = self.sdk
         # The usual request (a token seen before, or no credential) is settled from two
         # headers; the SDK's full view of the request is built only if something asks.
-        outcome = sdk.authenticate_known(
-            environ.get("REQUEST_METHOD", "GET"),
+        outcome = sdk.shortcut.settle(
             environ.get("QUERY_STRING", ""),
             environ.get("HTTP_AUTHORIZATION"),
             environ.get("HTTP_COOKIE"),
@@ -167,20 +167,20 @@ class AuthMiddleware:
             outcome = sdk.authenticate_sync(request)
             if outcome.response is not None:
                 return early_response(start_response, outcome.response, [])
-            state = RequestState(sdk, request, outcome)
+            state = RequestState(self.services, request, outcome)
         else:
             # Reads a copy: the app may change the environ, and the state in it would
             # otherwise make a cycle with this function.
             source = environ.copy()
-            state = RequestState(sdk, lambda: request_from_environ(source), outcome)
+            state = RequestState(self.services, lambda: request_from_environ(source), outcome)
         if environ.get("PATH_INFO") == SCRIPT_PATH:
             return early_response(start_response, script_response(), [])
         environ["threshold"] = state
         token = bind_state(state)
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            if state.response_cookies:
-                headers = [*headers, *(("Set-Cookie", c) for c in state.response_cookies)]
+            if state.cookies:
+                headers = [*headers, *(("Set-Cookie", c) for c in state.cookies)]
             return start_response(status, headers, exc_info)
 
         try:
@@ -190,7 +190,7 @@ class AuthMiddleware:
             _unbind(state, token)
             if reply is None:
                 raise
-            return early_response(start_response, reply, state.response_cookies)
+            return early_response(start_response, reply, state.cookies)
         except BaseException:
             _unbind(state, token)
             raise

@@ -19,6 +19,7 @@ from threshold import (
     SdkConfig,
     UploadedFile,
     action_attrs,
+    action_state,
     jinja_globals,
     server_action,
 )
@@ -34,7 +35,8 @@ from threshold.sdk.actions.security import (
     sign_value,
     unsign_value,
 )
-from threshold.sdk.context import RequestState, bind_state, reset_state
+from threshold.sdk.actions.templating import csrf_token
+from threshold.sdk.context import RequestServices, RequestState, bind_state, reset_state
 from threshold.sdk.http import RequestInfo
 from threshold.sdk.outcome import AuthOutcome
 
@@ -251,7 +253,8 @@ def test_helpers_need_a_request() -> None:
 def test_jinja_rendering_is_not_double_escaped() -> None:
     sdk = Authenticator(SdkConfig(secret_key="sk_test_x"))
     info = RequestInfo("GET", "http", "app.test", "/p", 'q="1"', {}, {})
-    state = RequestState(sdk, info, AuthOutcome(None, None, "session-token-missing"))
+    services = RequestServices.for_app(sdk.config, sdk.clients, sdk.verifier.now)
+    state = RequestState(services, info, AuthOutcome(None, None, "session-token-missing"))
     env = jinja2.Environment(autoescape=True)
     env.globals.update(jinja_globals())
     template = env.from_string(
@@ -265,12 +268,51 @@ def test_jinja_rendering_is_not_double_escaped() -> None:
             env.from_string("{{ action_attrs(f) }}").render(f=print)
     finally:
         reset_state(token)
-    action_id = sample.action_id(sdk.actions.key)
+    action_id = sample.action_id(services.actions.key)
     assert f'action="/_threshold/actions/{action_id}"' in html
     assert 'name="_th_return" value="/p?q=&quot;1&quot;"' in html
     assert 'name="_th_bind"' in html
     assert '<script src="/_threshold/actions.js" defer></script>' in html
-    assert state.response_cookies and state.response_cookies[0].startswith("th_csrf=")
+    assert state.cookies and state.cookies[0].startswith("th_csrf=")
+
+
+def test_helpers_queue_each_cookie_once() -> None:
+    """Signed out, every CSRF token of a page binds to one new browser cookie; a flash
+    shown twice is cleared once."""
+    sdk = Authenticator(SdkConfig(secret_key="sk_test_x"))
+    services = RequestServices.for_app(sdk.config, sdk.clients, sdk.verifier.now)
+    action_id = sample.action_id(services.actions.key)
+    flash = (
+        flash_cookie(
+            services.actions.key,
+            action_id,
+            ActionState(ok=True, message="Saved"),
+            time.time(),
+            secure=False,
+        )
+        .split(";")[0]
+        .split("=", 1)[1]
+    )
+    info = RequestInfo("GET", "http", "app.test", "/p", "", {}, {"__th_flash": flash})
+    state = RequestState(services, info, AuthOutcome(None, None, "session-token-missing"))
+    token = bind_state(state)
+    try:
+        tokens = [csrf_token(), csrf_token()]
+        shown = [action_state(sample), action_state(sample)]
+    finally:
+        reset_state(token)
+    browser_cookies = [c for c in state.cookies if c.startswith("th_csrf=")]
+    assert len(browser_cookies) == 1
+    browser = state.cookies.value("th_csrf")
+    assert browser and browser_cookies[0].startswith(f"th_csrf={browser};")
+    for made in tokens:
+        assert check_csrf_token(services.actions.key, made, ["p:" + browser])
+    assert [s.message for s in shown] == ["Saved", "Saved"]
+    assert [c for c in state.cookies if c.startswith("__th_flash=")] == [
+        "__th_flash=; Path=/; Max-Age=0; SameSite=Lax"
+    ]
+    assert state.cookies.value("__th_flash") == ""
+    assert state.cookies.value("other") is None
 
 
 def test_server_action_type() -> None:

@@ -30,7 +30,7 @@ from threshold import (
 )
 from threshold.asgi import AuthMiddleware as AsgiAuth
 from threshold.asgi import request_from_scope
-from threshold.sdk.context import RequestState, bind_state, reset_state
+from threshold.sdk.context import RequestServices, RequestState, bind_state, reset_state
 from threshold.sdk.http import RequestInfo
 from threshold.sdk.outcome import AuthOutcome
 from threshold.wsgi import AuthMiddleware as WsgiAuth
@@ -53,7 +53,8 @@ def _state(config: SdkConfig, api: FakeApi, user_id: str = "user_1") -> RequestS
     sdk = Authenticator(config)
     claims = sdk.verifier.verify(api.mint(user_id))
     request = RequestInfo("GET", "http", "app.test", "/", "", {}, {})
-    return RequestState(sdk, request, AuthOutcome(claims, "t", ""))
+    services = RequestServices.for_app(sdk.config, sdk.clients, sdk.verifier.now)
+    return RequestState(services, request, AuthOutcome(claims, "t", ""))
 
 
 @pytest.mark.anyio
@@ -92,7 +93,7 @@ def _asgi_app(config: SdkConfig) -> Starlette:
         return JSONResponse({"user": auth().user_id, "name": user.first_name if user else None})
 
     async def async_view(request: Request) -> JSONResponse:
-        assert request.scope["threshold"].claims is not None
+        assert request.scope["threshold"].snapshot.claims is not None
         return JSONResponse({"user": auth().user_id})
 
     async def socket(websocket: WebSocket) -> None:

@@ -10,7 +10,7 @@ import pytest
 from tests.sdk.fake_api import FakeApi
 from threshold import Authenticator, SdkConfig
 from threshold.core.clock import FrozenClock
-from threshold.sdk._rules import bearer_token
+from threshold.sdk._credentials import bearer_token
 from threshold.sdk.http import RequestInfo
 from threshold.sdk.outcome import AuthOutcome
 
@@ -274,4 +274,29 @@ def test_the_shortcut_answers_long_headers_without_remembering_them(
     outcome = sdk.authenticate_known("GET", "", None, cookie)
     assert outcome is not None and outcome.token == good
     assert outcome == run(sdk, req(cookies={"__session": good, "other": "x" * 9000}))
-    assert (None, cookie) not in sdk._known
+    assert (None, cookie) not in sdk.shortcut.known
+
+
+def test_a_remembered_answer_lasts_as_long_as_the_token_it_rests_on(
+    fake_api: FakeApi, config: SdkConfig
+) -> None:
+    """Without an API URL a cookie older than ``__client_uat`` is signed out on the headers
+    alone; that answer rests on the token being valid, so it ends when the token does."""
+    clock = FrozenClock()
+    sdk = Authenticator(SdkConfig(jwt_key=config.jwt_key), clock=clock)
+    good = fake_api.mint()
+    uat = str(int(clock.now()) + 10)
+    assert sdk.authenticate_known("GET", "", None, f"__session={good}; __client_uat={uat}") is None
+    run(sdk, req(headers={**FETCH, "authorization": f"Bearer {good}"}))  # now verified
+    stale = f"__session={good}; __client_uat={uat}"
+    known = sdk.authenticate_known("GET", "", None, stale)
+    full = run(sdk, req(headers=PAGE, cookies={"__session": good, "__client_uat": uat}))
+    assert (
+        known
+        == full
+        == AuthOutcome(None, None, "session-token-iat-before-client-uat", stale_session_id="sess_1")
+    )
+    clock.advance(60 + config.clock_skew + 1)
+    assert sdk.authenticate_known("GET", "", None, stale) is None
+    later = run(sdk, req(headers=PAGE, cookies={"__session": good, "__client_uat": uat}))
+    assert later.reason == "token-expired"

@@ -7,9 +7,8 @@ sign-up services read and answer. Bodies are form-urlencoded, as clerk-js sends 
 
 Answers are described as tightly as the wire allows: every 200 is the
 ``{response, client}`` envelope (or a bare token, the JWKS, the environment), every
-error is Clerk's ``{errors: [...], clerk_trace_id}`` (except Starlette's plain-text 405
-when ``_method`` names a method the path lacks), and a session's ``user`` never carries
-``private_metadata``.
+error is Clerk's ``{errors: [...], clerk_trace_id}`` (a 405 too, when ``_method`` names a
+method the path lacks), and a session's ``user`` never carries ``private_metadata``.
 """
 
 from __future__ import annotations
@@ -318,8 +317,8 @@ def _errors(*statuses: int) -> Json:
 
 _NOT_ALLOWED: Json = {
     "405": {
-        "description": "``_method`` names a method the path does not have (plain text).",
-        "content": {"text/plain": {"schema": _STRING}},
+        "description": "``_method`` names a method the path does not have.",
+        "content": {"application/json": {"schema": _ref("ClerkErrors")}},
     }
 }
 

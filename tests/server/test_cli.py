@@ -30,8 +30,8 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _dev_banner(tmp_path: Path) -> str:
-    port = free_port()
+def _dev_banner(tmp_path: Path, port: int | None = None) -> str:
+    port = port or free_port()
     proc = subprocess.Popen(
         [THRESHOLD, "dev", "--no-demo", "--port", str(port)],
         cwd=tmp_path,
@@ -58,14 +58,17 @@ def _dev_banner(tmp_path: Path) -> str:
 
 
 def test_dev_creates_keys_once_and_reuses_them(tmp_path: Path) -> None:
-    first = _dev_banner(tmp_path)
+    """The same keys on the same address (the publishable key names the address: another
+    port gives another key, tests/server/test_cli_keys.py)."""
+    port = free_port()
+    first = _dev_banner(tmp_path, port)
     assert "created instance" in first, first
     pk = re.search(r"pk_test_\S+", first)
     sk = re.search(r"sk_test_\S+", first)
     assert pk and sk and "/sign-in" in first and "/.well-known/jwks.json" in first
     assert (tmp_path / "data" / "threshold.db").exists()
     assert oct((tmp_path / "data" / "secret_key").stat().st_mode & 0o777) == "0o600"
-    second = _dev_banner(tmp_path)
+    second = _dev_banner(tmp_path, port)
     assert "reusing instance" in second
     assert pk.group(0) in second and sk.group(0) in second
 

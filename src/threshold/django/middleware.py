@@ -19,7 +19,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from threshold.django._bridge import add_cookies, build_sdk, request_info, to_django
 from threshold.sdk.actions.dispatch import SCRIPT_PATH
 from threshold.sdk.actions.templating import script_response
-from threshold.sdk.context import RequestState, bind_state, reset_state
+from threshold.sdk.context import RequestServices, RequestState, bind_state, reset_state
 from threshold.sdk.http import RequestInfo
 from threshold.sdk.interrupts import interrupt_response, is_interrupt
 from threshold.sdk.outcome import AuthOutcome
@@ -35,7 +35,8 @@ class AuthMiddleware:
 
     def __init__(self, get_response: Any) -> None:
         self.get_response = get_response
-        self.sdk = build_sdk()
+        self.sdk = sdk = build_sdk()
+        self.services = RequestServices.for_app(sdk.config, sdk.clients, sdk.verifier.now)
         self.is_async = iscoroutinefunction(get_response)
         if self.is_async:
             markcoroutinefunction(self)
@@ -54,7 +55,7 @@ class AuthMiddleware:
         finally:
             reset_state(token)
             state.finish()
-        add_cookies(response, state.response_cookies)
+        add_cookies(response, state.cookies)
         return response
 
     async def _acall(self, request: Any) -> Any:
@@ -69,14 +70,13 @@ class AuthMiddleware:
         finally:
             reset_state(token)
             state.finish()
-        add_cookies(response, state.response_cookies)
+        add_cookies(response, state.cookies)
         return response
 
     def _known(self, request: Any) -> AuthOutcome | None:
-        """The outcome when the credential headers alone settle it (see ``Authenticator``)."""
+        """The outcome when the credential headers alone settle it (``sdk._shortcut``)."""
         meta = request.META
-        return self.sdk.authenticate_known(
-            request.method,
+        return self.sdk.shortcut.settle(
             meta.get("QUERY_STRING", ""),
             meta.get("HTTP_AUTHORIZATION"),
             meta.get("HTTP_COOKIE"),
@@ -85,7 +85,7 @@ class AuthMiddleware:
     def _start(
         self, request: Any, info: RequestInfo, outcome: AuthOutcome
     ) -> tuple[RequestState, Any]:
-        state = RequestState(self.sdk, info, outcome)
+        state = RequestState(self.services, info, outcome)
         if outcome.response is not None:
             return state, to_django(outcome.response)
         if info.path == info.root_path + SCRIPT_PATH:
@@ -100,4 +100,4 @@ class AuthMiddleware:
         if state is None or not is_interrupt(exception):
             return None
         reply = interrupt_response(exception, state.request)
-        return to_django(reply, state.response_cookies) if reply is not None else None
+        return to_django(reply, state.cookies) if reply is not None else None

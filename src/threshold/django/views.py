@@ -41,7 +41,7 @@ def _form(request: Any) -> FormData:
 def action_view(request: Any, action_id: str) -> Any:
     """Run one server action; Django's CSRF middleware has already checked its token."""
     state = current_state()
-    dispatcher = state.sdk.actions
+    dispatcher = state.services.actions
     prepared = dispatcher.prepare(state, action_id)
     if isinstance(prepared, EarlyResponse):
         return to_django(prepared)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from threshold.sdk.actions.dispatch import ActionDispatcher
 from threshold.sdk.actions.formdata import FieldValue, FormData, UploadedFile
 from threshold.sdk.context import RequestState
 from threshold.sdk.errors import MissingDependencyError
@@ -70,18 +71,22 @@ async def _read_form(scope: Scope, receive: Receive, limit: int) -> tuple[FormDa
 
 
 async def handle_action(
-    state: RequestState, action_id: str, scope: Scope, receive: Receive, send: Send
+    dispatcher: ActionDispatcher,
+    state: RequestState,
+    action_id: str,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
 ) -> None:
-    """Answer one ``POST /_threshold/actions/<id>``."""
-    dispatcher = state.sdk.actions
+    """Answer one ``POST /_threshold/actions/<id>`` with ``dispatcher``."""
     prepared = dispatcher.prepare(state, action_id)
     if isinstance(prepared, EarlyResponse):
-        await send_response(send, prepared, state.response_cookies)
+        await send_response(send, prepared, state.cookies)
         return
     try:
         form, parsed = await _read_form(scope, receive, dispatcher.limit(prepared))
     except _BodyTooLargeError:
-        await send_response(send, dispatcher.too_large(state), state.response_cookies)
+        await send_response(send, dispatcher.too_large(state), state.cookies)
         return
     except Exception:  # Starlette's parse errors vary by version
         await send_response(send, EarlyResponse.text(400, "The form could not be read."), [])
@@ -89,14 +94,14 @@ async def handle_action(
     try:
         invocation = dispatcher.bind(state, prepared, action_id, form)
         if isinstance(invocation, EarlyResponse):
-            await send_response(send, invocation, state.response_cookies)
+            await send_response(send, invocation, state.cookies)
             return
         value, error = await dispatcher.call_async(state, invocation)
         if error is None and _is_asgi_response(value):
             await value(scope, receive, send)
             return
         reply = dispatcher.finish(state, invocation, (value, error))
-        await send_response(send, reply, state.response_cookies)
+        await send_response(send, reply, state.cookies)
     finally:
         await parsed.close()
 

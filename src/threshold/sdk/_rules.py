@@ -15,56 +15,39 @@
 A missing ``__client_uat`` cookie is treated as unknown (a valid token signs in);
 ``__clerk_redirect_count`` stops handshake loops after three redirects.
 
-Most requests carry a token verified a moment ago, or no credential at all. For them
-:func:`decide_known` gives ``decide``'s answer from the credential headers alone, before
-the middleware builds its view of the request; a test holds the two to the same answers.
+The rules read the credentials first (:class:`~threshold.sdk._credentials.Credentials`)
+and the rest of the request (:class:`RequestFacts`) only where a rule needs it, such as
+the URL of a redirect or whether a page is loading; tokens are checked through a
+:class:`TokenCheck`. That is what lets the middlewares' shortcut (``_shortcut.py``) run
+these same rules on the credential headers alone.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import quote
 
+from threshold.sdk._credentials import SESSION_COOKIE
+from threshold.sdk._handshake import api_headers, handshake_redirect, resolve_handshake
 from threshold.sdk.errors import TokenVerificationError
-from threshold.sdk.http import (
-    EarlyResponse,
-    RequestInfo,
-    build_cookie,
-    delete_cookie,
-    header_safe,
-    parse_cookies,
-    url_without_params,
-)
-from threshold.sdk.outcome import NEED_KEYS, AuthFlow, AuthOutcome, HttpCall, HttpReply
+from threshold.sdk.http import build_cookie, delete_cookie
+from threshold.sdk.outcome import NEED_KEYS, AuthOutcome, Decision, HttpCall, HttpReply
 from threshold.sdk.verify import Claims
 
 if TYPE_CHECKING:
     from collections.abc import Generator
 
-    from threshold.sdk.authenticate import Authenticator
+    from threshold.sdk._credentials import Credentials, RequestFacts
+    from threshold.sdk.config import SdkConfig
     from threshold.sdk.outcome import NeedKeys
 
-__all__ = [
-    "MAX_HANDSHAKES",
-    "NONCE_PARAM",
-    "REDIRECT_COUNT",
-    "SESSION_COOKIE",
-    "UAT_COOKIE",
-    "decide",
-    "decide_known",
-    "handshake_possible",
-]
+__all__ = ["MAX_HANDSHAKES", "Renewals", "Rules", "TokenCheck"]
 
 log = logging.getLogger("threshold.sdk")
 
-SESSION_COOKIE = "__session"
-UAT_COOKIE = "__client_uat"
-NONCE_PARAM = "__clerk_handshake_nonce"
-REDIRECT_COUNT = "__clerk_redirect_count"
 MAX_HANDSHAKES = 3
-_DIRECTIVE = re.compile(r"(__session|__client_uat|__clerk_db_jwt)(_[A-Za-z0-9_-]{1,16})?=")
 _TIME_SUFFIX = {
     "token-expired": "expired",
     "token-not-active-yet": "nbf",
@@ -74,124 +57,171 @@ _TIME_SUFFIX = {
 Verified = tuple[Claims | None, TokenVerificationError | None]
 
 
-def decide(sdk: Authenticator, request: RequestInfo, interactive: bool) -> AuthFlow:
-    """The rules above, as a generator of network calls returning an outcome."""
-    config = sdk.config
-    if interactive and request.method == "GET" and config.api_url and config.secret_key:
-        nonce = request.query_param(NONCE_PARAM)
-        if nonce:
-            outcome = yield from _resolve_handshake(sdk, request, nonce)
+class TokenCheck(Protocol):
+    """How the rules verify a token (the SDK's ``Verifier``)."""
+
+    def verify_local(self, token: str) -> Claims: ...
+    def needs_keys(self, error: TokenVerificationError) -> bool: ...
+    def cached(self, token: str) -> Claims | None: ...
+    def now(self) -> float: ...
+
+
+class Renewals:
+    """Recent server-side renewals (expired token → new token), so concurrent requests
+    with the same expired token share one renewal."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self._tokens: OrderedDict[str, str] = OrderedDict()
+        self._size = size
+
+    def of(self, token: str) -> str | None:
+        """The token a recent renewal gave for ``token``, if any."""
+        return self._tokens.get(token)
+
+    def remember(self, old: str, new: str) -> None:
+        """Note that ``old`` was renewed as ``new``."""
+        self._tokens[old] = new
+        while len(self._tokens) > self._size:
+            self._tokens.popitem(last=False)
+
+
+class Rules:
+    """The rules above for one configuration, checking tokens with ``tokens``."""
+
+    __slots__ = ("config", "renewals", "tokens")
+
+    def __init__(self, config: SdkConfig, tokens: TokenCheck, renewals: Renewals) -> None:
+        self.config = config
+        self.tokens = tokens
+        self.renewals = renewals
+
+    def decide(
+        self, credentials: Credentials, request: RequestFacts, interactive: bool
+    ) -> Decision:
+        """The rules, as a generator of network calls returning an outcome.
+
+        ``interactive`` is False where no redirect or cookie can be sent (websockets).
+        """
+        config, nonce = self.config, credentials.handshake_nonce
+        if (
+            nonce
+            and interactive
+            and config.api_url
+            and config.secret_key
+            and request.method == "GET"
+        ):
+            outcome = yield from resolve_handshake(self.config, request, nonce)
             if outcome is not None:
                 return outcome
             interactive = False
-    bearer = bearer_token(request.headers.get("authorization"))
-    if bearer is not None:
-        claims, error = yield from _verify(sdk, bearer)
-        if claims is not None:
-            return AuthOutcome(claims, bearer, "")
-        assert error is not None
-        return AuthOutcome(None, None, error.reason)
-    return (yield from _cookie_path(sdk, request, interactive))
+        bearer = credentials.bearer
+        if bearer is not None:
+            claims, error = yield from self._verify(bearer)
+            if claims is not None:
+                return AuthOutcome(claims, bearer, "")
+            assert error is not None
+            return AuthOutcome(None, None, error.reason)
+        return (yield from self._cookie_path(credentials, request, interactive))
 
-
-def handshake_possible(sdk: Authenticator, method: str, query: str) -> bool:
-    """True when rule 1 (a handshake nonce in a GET's query) might apply."""
-    config = sdk.config
-    return method == "GET" and NONCE_PARAM in query and bool(config.api_url and config.secret_key)
-
-
-def decide_known(
-    sdk: Authenticator, authorization: str | None, cookie: str | None
-) -> AuthOutcome | None:
-    """``decide``'s outcome when the credential headers alone settle it, else None.
-
-    Settled: a Bearer token or session cookie that ``sdk.verifier`` has verified before
-    (and that is not older than ``__client_uat``), or no credential at all. Anything
-    else (a token not seen yet, an expired one) returns None: run :func:`decide` with
-    the whole request. The caller checks :func:`handshake_possible` first.
-    """
-    bearer = bearer_token(authorization)
-    if bearer is not None:
-        claims = sdk.verifier.cached(bearer)
-        return AuthOutcome(claims, bearer, "") if claims is not None else None
-    cookies = parse_cookies(cookie)
-    token = cookies.get(SESSION_COOKIE) or None
-    uat = _uat(cookies.get(UAT_COOKIE))
-    if token is None:
-        return None if uat else AuthOutcome(None, None, "session-token-missing")
-    claims = sdk.verifier.cached(token)
-    if claims is None or _stale_reason(claims, uat):
-        return None
-    return AuthOutcome(claims, token, "")
-
-
-def bearer_token(value: str | None) -> str | None:
-    """``Bearer <t>`` or a bare token; other schemes are ignored."""
-    if not value:
-        return None
-    value = value.strip()
-    scheme, _, rest = value.partition(" ")
-    if scheme.lower() == "bearer":
-        return rest.strip() or None
-    if " " not in value and value.count(".") == 2:
-        return value
-    return None
-
-
-def _verify(sdk: Authenticator, token: str) -> Generator[NeedKeys, HttpReply | None, Verified]:
-    verifier = sdk.verifier
-    try:
-        return verifier.verify_local(token), None
-    except TokenVerificationError as exc:
-        if not verifier.needs_keys(exc):
+    def _verify(self, token: str) -> Generator[NeedKeys, HttpReply | None, Verified]:
+        tokens = self.tokens
+        try:
+            return tokens.verify_local(token), None
+        except TokenVerificationError as exc:
+            if not tokens.needs_keys(exc):
+                return None, exc
+        yield NEED_KEYS
+        try:
+            return tokens.verify_local(token), None
+        except TokenVerificationError as exc:
             return None, exc
-    yield NEED_KEYS
-    try:
-        return verifier.verify_local(token), None
-    except TokenVerificationError as exc:
-        return None, exc
 
+    def _cookie_path(
+        self, credentials: Credentials, request: RequestFacts, interactive: bool
+    ) -> Decision:
+        token, uat = credentials.session, credentials.client_uat
+        if token is None:
+            if uat and self._may_handshake(credentials, request, interactive):
+                return self._handshake(request, "client-uat-but-no-session-token", credentials)
+            return AuthOutcome(None, None, "session-token-missing")
+        claims, error = yield from self._verify(token)
+        if claims is not None:
+            reason = _stale_reason(claims, uat)
+            if not reason:
+                return AuthOutcome(claims, token, "")
+            if self._may_handshake(credentials, request, interactive):
+                return self._handshake(request, reason, credentials)
+            if uat and self._may_renew(claims, interactive):
+                return (yield from self._renew(request, token, claims))
+            return AuthOutcome(None, None, reason, stale_session_id=_sid(claims))
+        assert error is not None
+        if error.claims is not None and uat != 0:
+            if self._may_handshake(credentials, request, interactive):
+                suffix = _TIME_SUFFIX.get(error.reason, "expired")
+                return self._handshake(
+                    request, "session-token-expired-refresh-" + suffix, credentials
+                )
+            if error.reason == "token-expired" and self._may_renew(error.claims, interactive):
+                return (yield from self._renew(request, token, error.claims))
+        stale = _sid(error.claims) if error.claims is not None else None
+        return AuthOutcome(None, None, error.reason, stale_session_id=stale)
 
-def _uat(value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return max(int(value), 0)
-    except ValueError:
-        return None
+    def _may_handshake(
+        self, credentials: Credentials, request: RequestFacts, interactive: bool
+    ) -> bool:
+        """A page load may be redirected to the server (what the request is comes last:
+        the rest can be read from the credentials alone)."""
+        return (
+            interactive
+            and bool(self.config.api_url)
+            and credentials.redirect_count < MAX_HANDSHAKES
+            and request.is_document
+        )
 
+    def _handshake(
+        self, request: RequestFacts, reason: str, credentials: Credentials
+    ) -> AuthOutcome:
+        return handshake_redirect(self.config, request, reason, credentials.redirect_count)
 
-def _cookie_path(sdk: Authenticator, request: RequestInfo, interactive: bool) -> AuthFlow:
-    cookies = request.cookies
-    token = cookies.get(SESSION_COOKIE) or None
-    uat = _uat(cookies.get(UAT_COOKIE))
-    count = _uat(cookies.get(REDIRECT_COUNT)) or 0
-    may_handshake = (
-        interactive and request.is_document and bool(sdk.config.api_url) and count < MAX_HANDSHAKES
-    )
-    if token is None:
-        if uat and may_handshake:
-            return _handshake(sdk, request, "client-uat-but-no-session-token", count)
-        return AuthOutcome(None, None, "session-token-missing")
-    claims, error = yield from _verify(sdk, token)
-    if claims is not None:
-        reason = _stale_reason(claims, uat)
-        if not reason:
-            return AuthOutcome(claims, token, "")
-        if may_handshake:
-            return _handshake(sdk, request, reason, count)
-        if uat and _may_renew(sdk, claims, interactive):
-            return (yield from _renew(sdk, request, token, claims))
-        return AuthOutcome(None, None, reason, stale_session_id=_sid(claims))
-    assert error is not None
-    if error.claims is not None and uat != 0:
-        if may_handshake:
-            reason = "session-token-expired-refresh-" + _TIME_SUFFIX.get(error.reason, "expired")
-            return _handshake(sdk, request, reason, count)
-        if error.reason == "token-expired" and _may_renew(sdk, error.claims, interactive):
-            return (yield from _renew(sdk, request, token, error.claims))
-    stale = _sid(error.claims) if error.claims is not None else None
-    return AuthOutcome(None, None, error.reason, stale_session_id=stale)
+    def _may_renew(self, claims: Claims, interactive: bool) -> bool:
+        config = self.config
+        if not (interactive and config.api_url and config.secret_key):
+            return False
+        expired_for = self.tokens.now() - _number(claims.get("exp"))
+        return expired_for <= config.renew_window
+
+    def _renew(self, request: RequestFacts, token: str, claims: Claims) -> Decision:
+        secure = request.is_secure
+        known = self.renewals.of(token)
+        fresh = self.tokens.cached(known) if known else None
+        if known and fresh is not None:
+            return AuthOutcome(fresh, known, "", [_session_cookie(known, secure)])
+        sid = str(claims.get("sid"))
+        headers = {**api_headers(self.config), "Origin": request.origin}
+        headers["Content-Type"] = "application/json"
+        url = f"{self.config.api_url}/v1/sessions/{quote(sid, safe='')}/tokens"
+        reply = yield HttpCall("POST", url, headers, json={})
+        status = reply.status if reply is not None else 0
+        body = reply.body if reply is not None else None
+        jwt = body.get("jwt") if isinstance(body, dict) else None
+        if status == 200 and isinstance(jwt, str):
+            new_claims, _ = yield from self._verify(jwt)
+            if (
+                new_claims is not None
+                and new_claims.get("sid") == sid
+                and new_claims.get("sub") == claims.get("sub")
+            ):
+                self.renewals.remember(token, jwt)
+                return AuthOutcome(new_claims, jwt, "", [_session_cookie(jwt, secure)])
+            log.warning("threshold: the renewed session token did not verify")
+            return AuthOutcome(None, None, "session-token-renew-invalid", stale_session_id=sid)
+        if 400 <= status < 500:
+            gone = delete_cookie(SESSION_COOKIE, secure=secure)
+            return AuthOutcome(
+                None, None, "session-token-renew-refused", [gone], stale_session_id=sid
+            )
+        log.warning("threshold: could not renew the session token (HTTP %s)", status)
+        return AuthOutcome(None, None, "session-token-renew-failed", stale_session_id=sid)
 
 
 def _stale_reason(claims: Claims, uat: int | None) -> str:
@@ -210,83 +240,6 @@ def _sid(claims: Claims) -> str | None:
 
 def _number(value: Any) -> float:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
-
-
-def _may_renew(sdk: Authenticator, claims: Claims, interactive: bool) -> bool:
-    config = sdk.config
-    if not (interactive and config.api_url and config.secret_key):
-        return False
-    expired_for = sdk.verifier.now() - _number(claims.get("exp"))
-    return expired_for <= config.renew_window
-
-
-def _handshake(sdk: Authenticator, request: RequestInfo, reason: str, count: int) -> AuthOutcome:
-    query = urlencode({"redirect_url": request.url, "format": "nonce", "__clerk_hs_reason": reason})
-    location = f"{sdk.config.api_url}/v1/client/handshake?{query}"
-    counter = build_cookie(
-        REDIRECT_COUNT, str(count + 1), max_age=3, http_only=True, secure=request.is_secure
-    )
-    return AuthOutcome(
-        None, None, reason, response=EarlyResponse.redirect(location, 307, [counter])
-    )
-
-
-def _api_headers(sdk: Authenticator) -> dict[str, str]:
-    return {"Authorization": f"Bearer {sdk.config.secret_key}", "Accept": "application/json"}
-
-
-def _resolve_handshake(
-    sdk: Authenticator, request: RequestInfo, nonce: str
-) -> Generator[HttpCall, HttpReply | None, AuthOutcome | None]:
-    url = f"{sdk.config.api_url}/v1/clients/handshake_payload?{urlencode({'nonce': nonce})}"
-    reply = yield HttpCall("GET", url, _api_headers(sdk))
-    body = reply.body if reply is not None and reply.status == 200 else None
-    directives = body.get("directives") if isinstance(body, dict) else None
-    if not isinstance(directives, list):
-        log.warning("threshold: handshake payload unavailable (HTTP %s)", reply and reply.status)
-        return None
-    cookies = [
-        d for d in directives if isinstance(d, str) and header_safe(d) and _DIRECTIVE.match(d)
-    ]
-    if len(cookies) != len(directives):
-        log.warning(
-            "threshold: ignored %d bad handshake directives", len(directives) - len(cookies)
-        )
-    target = url_without_params(request.url, [NONCE_PARAM])
-    return AuthOutcome(
-        None, None, "handshake", response=EarlyResponse.redirect(target, 307, cookies)
-    )
-
-
-def _renew(sdk: Authenticator, request: RequestInfo, token: str, claims: Claims) -> AuthFlow:
-    secure = request.is_secure
-    known = sdk.renewal_of(token)
-    fresh = sdk.verifier.cached(known) if known else None
-    if known and fresh is not None:
-        return AuthOutcome(fresh, known, "", [_session_cookie(known, secure)])
-    sid = str(claims.get("sid"))
-    headers = {**_api_headers(sdk), "Origin": request.origin, "Content-Type": "application/json"}
-    url = f"{sdk.config.api_url}/v1/sessions/{quote(sid, safe='')}/tokens"
-    reply = yield HttpCall("POST", url, headers, json={})
-    status = reply.status if reply is not None else 0
-    body = reply.body if reply is not None else None
-    jwt = body.get("jwt") if isinstance(body, dict) else None
-    if status == 200 and isinstance(jwt, str):
-        new_claims, _ = yield from _verify(sdk, jwt)
-        if (
-            new_claims is not None
-            and new_claims.get("sid") == sid
-            and new_claims.get("sub") == claims.get("sub")
-        ):
-            sdk.remember_renewal(token, jwt)
-            return AuthOutcome(new_claims, jwt, "", [_session_cookie(jwt, secure)])
-        log.warning("threshold: the renewed session token did not verify")
-        return AuthOutcome(None, None, "session-token-renew-invalid", stale_session_id=sid)
-    if 400 <= status < 500:
-        gone = delete_cookie(SESSION_COOKIE, secure=secure)
-        return AuthOutcome(None, None, "session-token-renew-refused", [gone], stale_session_id=sid)
-    log.warning("threshold: could not renew the session token (HTTP %s)", status)
-    return AuthOutcome(None, None, "session-token-renew-failed", stale_session_id=sid)
 
 
 def _session_cookie(token: str, secure: bool) -> str:

@@ -3,42 +3,34 @@
 The decision is written once, as a generator that *yields* the network calls it needs
 (:class:`HttpCall`, or :data:`NEED_KEYS` for a JWKS refresh) and *returns* an
 :class:`AuthOutcome`. :meth:`Authenticator.authenticate_sync` and
-:meth:`Authenticator.authenticate_async` run it with httpx's sync or async client, so
-WSGI and ASGI share every rule. The rules are in ``_rules.py``, the vocabulary in
-``outcome.py``.
+:meth:`Authenticator.authenticate_async` run it with httpx's sync or async client
+(``_runner.py``), so WSGI and ASGI share every rule. The rules are in ``_rules.py``, the
+vocabulary in ``outcome.py``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import math
-import threading
-import weakref
-from collections import OrderedDict
 from typing import Any
 
-import httpx
-
 from threshold.core.clock import Clock, SystemClock
-from threshold.sdk._rules import decide, decide_known, handshake_possible
-from threshold.sdk.actions.dispatch import ActionDispatcher
-from threshold.sdk.client import AsyncClient, Client
+from threshold.sdk._credentials import Credentials
+from threshold.sdk._http_clients import HttpClients
+from threshold.sdk._rules import Renewals, Rules
+from threshold.sdk._runner import DecisionRunner
+from threshold.sdk._shortcut import Credential, Shortcut
 from threshold.sdk.config import SdkConfig
 from threshold.sdk.http import RequestInfo
-from threshold.sdk.outcome import AuthFlow, AuthOutcome, HttpCall, HttpReply, NeedKeys
+from threshold.sdk.outcome import AuthOutcome, Decision
 from threshold.sdk.verify import Verifier
 
 __all__ = ["Authenticator", "Credential"]
 
-Credential = str | bytes | None
-"""A credential header's value as the server gave it (ASGI: bytes, WSGI: str), or None."""
-_KNOWN_SIZE = 1024
-_KNOWN_MAX_KEY = 8192
-
 
 class Authenticator:
-    """The SDK for one configuration: verifier, HTTP clients and the request rules."""
+    """The SDK for one configuration: the token ``verifier``, the request ``rules``, the
+    ``runner`` that makes their calls with the HTTP ``clients``, and the middlewares'
+    ``shortcut``. Server actions are the adapters' (they own an ``ActionDispatcher``).
+    """
 
     def __init__(
         self, config: SdkConfig | None = None, *, clock: Clock | None = None, **settings: Any
@@ -46,165 +38,40 @@ class Authenticator:
         self.config = SdkConfig.resolve(config, **settings)
         clock = clock or SystemClock()
         self.verifier = Verifier(self.config, clock=clock)
-        self._now = clock.now
-        self._lock = threading.Lock()
-        self._sync_http: httpx.Client | None = None
-        self._sync_api: Client | None = None
-        self._async: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, AsyncClient | None]
-        ] = weakref.WeakKeyDictionary()
-        self._renewals: OrderedDict[str, str] = OrderedDict()
-        self._known: OrderedDict[tuple[Credential, Credential], tuple[float, AuthOutcome]] = (
-            OrderedDict()
-        )
-        self._actions: ActionDispatcher | None = None
+        self.clients = HttpClients(self.config)
+        self.runner = DecisionRunner(self.clients, self.verifier.jwks)
+        renewals = Renewals()
+        self.rules = Rules(self.config, self.verifier, renewals)
+        self.shortcut = Shortcut(self.config, self.verifier, renewals, clock.now)
 
-    @property
-    def actions(self) -> ActionDispatcher:
-        """The server-action dispatcher (needs a secret key or an action secret)."""
-        if self._actions is None:
-            self._actions = ActionDispatcher(self.config)
-        return self._actions
-
-    def renewal_of(self, token: str) -> str | None:
-        """The token a recent server-side renew gave for ``token``, if any."""
-        return self._renewals.get(token)
-
-    def remember_renewal(self, old: str, new: str) -> None:
-        """Let concurrent requests with the same expired token reuse one renewal."""
-        self._renewals[old] = new
-        while len(self._renewals) > 1024:
-            self._renewals.popitem(last=False)
-
-    # -- HTTP clients -------------------------------------------------------------------
-    def sync_http(self) -> httpx.Client:
-        """A shared sync httpx client."""
-        with self._lock:
-            if self._sync_http is None:
-                self._sync_http = httpx.Client(timeout=self.config.timeout)
-            return self._sync_http
-
-    def async_http(self) -> httpx.AsyncClient:
-        """An httpx async client for the running event loop."""
-        loop = asyncio.get_running_loop()
-        entry = self._async.get(loop)
-        if entry is None:
-            entry = (httpx.AsyncClient(timeout=self.config.timeout), None)
-            self._async[loop] = entry
-        return entry[0]
-
-    def api(self) -> Client:
-        """The sync Backend API client (needs a secret key and the API URL)."""
-        with self._lock:
-            if self._sync_api is None:
-                http = self._sync_http or httpx.Client(timeout=self.config.timeout)
-                self._sync_http = http
-                self._sync_api = Client(config=self.config, http_client=http)
-            return self._sync_api
-
-    def aapi(self) -> AsyncClient:
-        """The async Backend API client for the running event loop."""
-        http = self.async_http()
-        loop = asyncio.get_running_loop()
-        entry = self._async[loop]
-        if entry[1] is None:
-            entry = (http, AsyncClient(config=self.config, http_client=http))
-            self._async[loop] = entry
-        assert entry[1] is not None
-        return entry[1]
-
-    # -- running the flow -----------------------------------------------------------------
-    def flow(self, request: RequestInfo, *, interactive: bool = True) -> AuthFlow:
+    # -- deciding -------------------------------------------------------------------------
+    def decision(self, request: RequestInfo, *, interactive: bool = True) -> Decision:
         """The decision for ``request`` as a generator (see the module docstring).
 
         ``interactive`` is False where no redirect or cookie can be sent (websockets).
         """
-        return decide(self, request, interactive)
+        return self.rules.decide(Credentials.of_request(request), request, interactive)
 
     def authenticate_known(
         self, method: str, query: str | bytes, authorization: Credential, cookie: Credential
     ) -> AuthOutcome | None:
         """The outcome from the credential headers alone, when they settle it (a token
-        verified before, or none at all); None means: build the request, run the flow.
+        verified before, or none at all); None means: build the request, run the full rules.
 
-        The middlewares ask this first. The answer for the same two header values is
-        remembered until its token expires, so a repeat costs one dictionary lookup.
-        Outcomes are shared between requests: treat them as read-only.
+        The middlewares ask this first (see ``_shortcut.py``). The answer for the same two
+        header values is remembered until its token expires, so a repeat costs one
+        dictionary lookup. Outcomes are shared between requests: treat them as read-only.
+        ``method`` is not needed: no rule settles anything from it without the rest of
+        the request.
         """
-        if query and handshake_possible(self, method, _text(query) or ""):
-            return None
-        key = (authorization, cookie)
-        hit = self._known.get(key)
-        if hit is not None and hit[0] > self._now():
-            return hit[1]
-        outcome = decide_known(self, _text(authorization), _text(cookie))
-        if outcome is not None and len(authorization or b"") + len(cookie or b"") <= _KNOWN_MAX_KEY:
-            claims = outcome.claims
-            deadline = self.verifier.good_until(claims) if claims is not None else math.inf
-            known = self._known
-            known[key] = (deadline, outcome)
-            if len(known) > _KNOWN_SIZE:
-                with contextlib.suppress(KeyError):  # emptied by another thread meanwhile
-                    known.popitem(last=False)
-        return outcome
+        return self.shortcut.settle(query, authorization, cookie)
 
     def authenticate_sync(self, request: RequestInfo, *, interactive: bool = True) -> AuthOutcome:
-        """Run the flow with blocking HTTP calls (WSGI, Django sync)."""
-        flow = self.flow(request, interactive=interactive)
-        try:
-            step = next(flow)
-            while True:
-                if isinstance(step, NeedKeys):
-                    self.verifier.jwks.refresh_sync(self.sync_http())
-                    step = flow.send(None)
-                else:
-                    step = flow.send(self._call_sync(step))
-        except StopIteration as stop:
-            outcome: AuthOutcome = stop.value
-            return outcome
+        """Decide with blocking HTTP calls (WSGI, Django sync)."""
+        return self.runner.run_sync(self.decision(request, interactive=interactive))
 
     async def authenticate_async(
         self, request: RequestInfo, *, interactive: bool = True
     ) -> AuthOutcome:
-        """Run the flow with async HTTP calls (ASGI, Django async)."""
-        flow = self.flow(request, interactive=interactive)
-        try:
-            step = next(flow)
-            while True:
-                if isinstance(step, NeedKeys):
-                    await self.verifier.jwks.refresh_async(self.async_http())
-                    step = flow.send(None)
-                else:
-                    step = flow.send(await self._call_async(step))
-        except StopIteration as stop:
-            outcome: AuthOutcome = stop.value
-            return outcome
-
-    def _call_sync(self, call: HttpCall) -> HttpReply:
-        try:
-            response = self.sync_http().request(
-                call.method, call.url, headers=dict(call.headers), json=call.json
-            )
-        except httpx.HTTPError:
-            return HttpReply(0)
-        return HttpReply(response.status_code, _json(response))
-
-    async def _call_async(self, call: HttpCall) -> HttpReply:
-        try:
-            response = await self.async_http().request(
-                call.method, call.url, headers=dict(call.headers), json=call.json
-            )
-        except httpx.HTTPError:
-            return HttpReply(0)
-        return HttpReply(response.status_code, _json(response))
-
-
-def _text(value: Credential) -> str | None:
-    return value.decode("latin-1") if isinstance(value, bytes) else value
-
-
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
+        """Decide with async HTTP calls (ASGI, Django async)."""
+        return await self.runner.run_async(self.decision(request, interactive=interactive))

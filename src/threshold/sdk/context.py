@@ -2,8 +2,11 @@
 
 The middleware builds a :class:`RequestState` and binds it for the request; helpers
 read it from anywhere in the request (sync or async code, threads started by the
-framework with a copied context). ``current_user()`` makes at most one Backend API call
-per request, whichever of the sync and async helpers asks first.
+framework with a copied context). The state is three parts: who the request is from
+(:class:`~threshold.sdk._auth_snapshot.AuthSnapshot`), its user, loaded on first use
+with at most one Backend API call (:class:`~threshold.sdk._user_loader.UserLoader`),
+and the cookies to set on its response
+(:class:`~threshold.sdk._response_cookies.ResponseCookies`).
 
 Sync ``current_user()`` on a thread that runs an event loop (an ``async def`` handler)
 returns the user if this request already loaded it, and otherwise raises
@@ -13,22 +16,28 @@ returns the user if this request already loaded it, and otherwise raises
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Callable
 from contextvars import ContextVar, Token
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from threshold.sdk.auth_object import Auth
-from threshold.sdk.client.models import User
-from threshold.sdk.errors import ApiError, AuthContextMissingError, BlockingCallError
+from threshold.sdk._auth_snapshot import AuthSnapshot
+from threshold.sdk._response_cookies import ResponseCookies
+from threshold.sdk._user_loader import UserLoader, in_event_loop
+from threshold.sdk.actions.dispatch import ActionDispatcher
+from threshold.sdk.errors import AuthContextMissingError, BlockingCallError
 from threshold.sdk.http import RequestInfo
-from threshold.sdk.outcome import AuthOutcome
 
 if TYPE_CHECKING:
-    from threshold.sdk.authenticate import Authenticator
+    from threshold.sdk._http_clients import HttpClients
+    from threshold.sdk.auth_object import Auth
+    from threshold.sdk.client.models import User
+    from threshold.sdk.config import SdkConfig
+    from threshold.sdk.outcome import AuthOutcome
 
 __all__ = [
+    "RequestServices",
     "RequestState",
     "acurrent_user",
     "auth",
@@ -39,16 +48,25 @@ __all__ = [
 ]
 
 _STATE: ContextVar[RequestState | None] = ContextVar("threshold_request", default=None)
-_UNSET = object()
-_LOCK_MAKER = threading.Lock()
+_LOADER_LOCK = threading.Lock()
 
 
-def _in_event_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
+@dataclass(frozen=True, slots=True)
+class RequestServices:
+    """What every request of one app uses: the settings, the Backend API clients and the
+    server-action dispatcher. The middleware builds it once and hands it to each state."""
+
+    config: SdkConfig
+    clients: HttpClients
+    actions: ActionDispatcher
+
+    @classmethod
+    def for_app(
+        cls, config: SdkConfig, clients: HttpClients, now: Callable[[], float]
+    ) -> RequestServices:
+        """The services of one app, with an action dispatcher of its own (``now`` is the
+        clock of its flash cookies)."""
+        return cls(config, clients, ActionDispatcher(config, now))
 
 
 class RequestState:
@@ -58,43 +76,30 @@ class RequestState:
     a request whose handler never needs the request view does not pay for it.
     """
 
-    __slots__ = (
-        "_auth",
-        "_request",
-        "_user",
-        "_user_lock",
-        "_user_task",
-        "browser_id",
-        "claims",
-        "flash_cleared",
-        "is_action",
-        "reason",
-        "response_cookies",
-        "sdk",
-        "stale_session_id",
-        "token",
-    )
+    __slots__ = ("_outcome", "_request", "_snapshot", "_users", "cookies", "is_action", "services")
 
     def __init__(
         self,
-        sdk: Authenticator,
+        services: RequestServices,
         request: RequestInfo | Callable[[], RequestInfo],
         outcome: AuthOutcome,
     ) -> None:
-        self.sdk = sdk
+        self.services = services
         self._request = request
-        self.claims = outcome.claims
-        self.token = outcome.token
-        self.reason = outcome.reason
-        self.stale_session_id = outcome.stale_session_id
-        self.response_cookies: list[str] = list(outcome.set_cookies)
+        self._outcome = outcome
+        self._snapshot: AuthSnapshot | None = None
+        self.cookies = ResponseCookies(outcome.set_cookies)
         self.is_action = False
-        self.browser_id: str | None = None
-        self.flash_cleared = False
-        self._auth: dict[bool, Auth] = {}
-        self._user: object = _UNSET
-        self._user_lock: threading.Lock | None = None
-        self._user_task: asyncio.Future[User | None] | None = None
+        self._users: UserLoader | None = None
+
+    @property
+    def snapshot(self) -> AuthSnapshot:
+        """Who the request is from (made on first use: a handler that never asks does
+        not pay for it)."""
+        snapshot = self._snapshot
+        if snapshot is None:
+            snapshot = self._snapshot = AuthSnapshot(self._outcome)
+        return snapshot
 
     @property
     def request(self) -> RequestInfo:
@@ -107,13 +112,13 @@ class RequestState:
     # -- AuthHost -------------------------------------------------------------------------
     @property
     def sign_in_url(self) -> str | None:
-        return self.sdk.config.resolved_sign_in_url
+        return self.services.config.resolved_sign_in_url
 
     def mint_token(self, session_id: str, template: str | None, expires: int | None) -> str:
-        if _in_event_loop():
+        if in_event_loop():
             raise BlockingCallError("Use `await auth().aget_token(...)` in async code.")
         return (
-            self.sdk.api()
+            self.services.clients.api()
             .sessions.create_token(
                 session_id, template, expires_in_seconds=expires, origin=self.request.origin
             )
@@ -121,7 +126,7 @@ class RequestState:
         )
 
     async def amint_token(self, session_id: str, template: str | None, expires: int | None) -> str:
-        token = await self.sdk.aapi().sessions.create_token(
+        token = await self.services.clients.aapi().sessions.create_token(
             session_id, template, expires_in_seconds=expires, origin=self.request.origin
         )
         return token.jwt
@@ -129,87 +134,38 @@ class RequestState:
     # -- helpers ----------------------------------------------------------------------------
     def auth(self, treat_pending_as_signed_out: bool = True) -> Auth:
         """The :class:`Auth` of this request (built once)."""
-        found = self._auth.get(treat_pending_as_signed_out)
-        if found is None:
-            found = Auth(
-                self.claims,
-                self.token,
-                self,
-                treat_pending_as_signed_out=treat_pending_as_signed_out,
-            )
-            self._auth[treat_pending_as_signed_out] = found
-        return found
+        return self.snapshot.auth(self, treat_pending_as_signed_out)
 
     def finish(self) -> None:
         """The request is over (the middlewares call this): forget the :class:`Auth`
-        objects built for it. Each refers back to this state, and the cycle would keep
-        both alive until the garbage collector runs, on every request that used auth()."""
-        self._auth.clear()
-
-    def add_cookie(self, set_cookie: str) -> None:
-        """Queue a ``Set-Cookie`` value for the response."""
-        self.response_cookies.append(set_cookie)
+        objects built for it, which refer back to this state."""
+        snapshot = self._snapshot
+        if snapshot is not None:
+            snapshot.forget()
 
     def user_sync(self) -> User | None:
         """The signed-in user, fetched at most once per request."""
-        if self._user is not _UNSET:
-            return self._user  # type: ignore[return-value]
-        user_id = self.auth().user_id
-        if user_id is None:
-            return None
-        if _in_event_loop():
-            raise BlockingCallError(
-                "current_user() was called on a running event loop; "
-                "use `await acurrent_user()` in async code."
-            )
-        with self._lock():
-            if self._user is _UNSET:
-                self._user = _fetch_or_none(lambda: self.sdk.api().users.get(user_id))
-        return self._user  # type: ignore[return-value]
-
-    def _lock(self) -> threading.Lock:
-        """This request's lock for loading the user (made on first use: most requests
-        never load it)."""
-        lock = self._user_lock
-        if lock is None:
-            with _LOCK_MAKER:
-                if self._user_lock is None:
-                    self._user_lock = threading.Lock()
-                lock = self._user_lock
-        return lock
+        users = self._user_loader()
+        return users.load_sync() if users is not None else None
 
     async def user_async(self) -> User | None:
         """Async twin of :meth:`user_sync`; concurrent callers share one call."""
-        if self._user is not _UNSET:
-            return self._user  # type: ignore[return-value]
-        user_id = self.auth().user_id
-        if user_id is None:
-            return None
-        task = self._user_task
-        if task is None or task.get_loop() is not asyncio.get_running_loop():
-            task = asyncio.ensure_future(self._load_user(user_id))
-            self._user_task = task
-        return await asyncio.shield(task)
+        users = self._user_loader()
+        return await users.load_async() if users is not None else None
 
-    async def _load_user(self, user_id: str) -> User | None:
-        try:
-            user = await self.sdk.aapi().users.get(user_id)
-        except ApiError as exc:
-            if exc.status != 404:
-                raise
-            user = None
-        self._user = user
-        return user
-
-
-def _fetch_or_none(fetch: Callable[[], User]) -> User | None:
-    try:
-        user = fetch()
-    except ApiError as exc:
-        if exc.status == 404:
-            return None
-        raise
-    return user
+    def _user_loader(self) -> UserLoader | None:
+        """The loader of the signed-in user (made on first use: most requests never load
+        it); None when signed out."""
+        users = self._users
+        if users is None:
+            user_id = self.auth().user_id
+            if user_id is None:
+                return None
+            with _LOADER_LOCK:
+                if self._users is None:
+                    self._users = UserLoader(user_id, self.services.clients)
+                users = self._users
+        return users
 
 
 def bind_state(state: RequestState) -> Token[RequestState | None]:

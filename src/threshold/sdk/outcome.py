@@ -1,9 +1,9 @@
-"""The vocabulary between the request rules and the drivers that run them.
+"""The vocabulary between the request rules and the runner that carries out their calls.
 
-The rules (``_rules.py``) are a generator: it yields :class:`HttpCall` or
-:data:`NEED_KEYS`, receives :class:`HttpReply` (or None), and returns an
-:class:`AuthOutcome`. Keeping I/O out of the rules lets one set of rules serve sync
-(WSGI) and async (ASGI) apps.
+The rules (``_rules.py``) make a :data:`Decision`: a generator that yields
+:class:`HttpCall` or :data:`NEED_KEYS`, receives :class:`HttpReply` (or None), and
+returns an :class:`AuthOutcome`. Keeping I/O out of the rules lets one set of rules
+serve sync (WSGI) and async (ASGI) apps.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any, Final
 from threshold.sdk.http import EarlyResponse
 from threshold.sdk.verify import Claims
 
-__all__ = ["NEED_KEYS", "AuthFlow", "AuthOutcome", "HttpCall", "HttpReply", "NeedKeys"]
+__all__ = ["NEED_KEYS", "AuthOutcome", "Decision", "HttpCall", "HttpReply", "NeedKeys"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,4 +58,5 @@ class AuthOutcome:
     signed in still shows its message instead of "form expired"."""
 
 
-AuthFlow = Generator[HttpCall | NeedKeys, HttpReply | None, AuthOutcome]
+Decision = Generator[HttpCall | NeedKeys, HttpReply | None, AuthOutcome]
+"""The rules deciding one request: the calls they need made, then the outcome."""

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp
 
 from threshold.core.clock import Clock
 from threshold.core.errors import (
+    MethodNotAllowedError,
     NotFoundError,
     ThresholdError,
     ValidationError,
@@ -32,6 +33,7 @@ from threshold.services.infra.ratelimit import RedisRateLimiter
 from threshold.services.instance.settings import Settings
 from threshold.services.runtime.build import build_context
 from threshold.services.runtime.context import ServerContext
+from threshold.services.webhooks.dispatcher import Dispatcher
 
 __all__ = ["create_app"]
 
@@ -66,20 +68,24 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         ctx = await build_context(settings, clock=clock, mailers=mailers, strategies=strategies)
         app.state.ctx = ctx
+        app.state.webhooks = webhooks = Dispatcher(ctx)
+        webhooks.start()
         try:
             yield
         finally:
+            await webhooks.stop()
             await ctx.mailer.drain()
             if isinstance(ctx.limiter, RedisRateLimiter):
                 await ctx.limiter.close()
             await ctx.db.dispose()
 
-    from threshold.server import backend_api, pages
+    from threshold.server import backend_api, clerk_js, pages
 
     routes = [
         *frontend_api.routes,
         *backend_api.routes(settings),
         *pages.routes,
+        *clerk_js.routes(settings),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     app = _Server(
@@ -114,10 +120,16 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
-    """Unknown paths and methods: a finished page for browsers, plain text otherwise."""
+    """Unknown paths and methods: Clerk's JSON error body under the APIs (clerk-js reads
+    ``errors[0].code``), a finished page for browsers elsewhere, plain text otherwise."""
     assert isinstance(exc, HTTPException)
     from threshold.server.pages import render_error_page, wants_html
 
+    if exc.status_code in (404, 405) and _is_api_path(request.url.path):
+        response = error_response(_routing_error(request, exc.status_code))
+        if exc.headers and "allow" in {k.lower() for k in exc.headers}:
+            response.headers["Allow"] = {k.lower(): v for k, v in exc.headers.items()}["allow"]
+        return response
     if wants_html(request) and exc.status_code in (404, 405):
         error = (
             NotFoundError() if exc.status_code == 404 else ValidationError("Method not allowed.")
@@ -128,3 +140,23 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code in (204, 304):
         return Response(status_code=exc.status_code, headers=exc.headers)
     return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
+
+
+_API_PREFIXES = ("/v1/", "/.well-known/", "/npm/")
+
+
+def _is_api_path(path: str) -> bool:
+    """Paths whose clients read JSON: the Frontend and Backend APIs, and the script routes."""
+    return path == "/v1" or path.startswith(_API_PREFIXES)
+
+
+def _routing_error(request: Request, status: int) -> ThresholdError:
+    """What an unknown path (404) or a known path with another method (405) is, in words."""
+    if status == 404:
+        return NotFoundError(
+            "Resource not found.",
+            long_message=f"There is no endpoint at {request.url.path}.",
+        )
+    return MethodNotAllowedError(
+        long_message=f"{request.method} is not allowed on {request.url.path}.",
+    )

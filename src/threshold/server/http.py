@@ -45,7 +45,8 @@ def origin_of(url: str) -> str | None:
 
 
 def is_allowed_origin(origin: str | None, settings: Settings) -> bool:
-    """The server itself, a configured app origin, or (development) any local origin."""
+    """The server itself, a configured app origin, or (development) any local origin,
+    over http or https (``threshold dev --https`` serves apps on https local origins)."""
     if not origin or origin == "null":
         return False
     normalized = origin.rstrip("/").lower()
@@ -55,7 +56,7 @@ def is_allowed_origin(origin: str | None, settings: Settings) -> bool:
         return True
     if settings.is_development:
         parts = urlsplit(normalized)
-        return parts.scheme == "http" and (parts.hostname or "") in {
+        return parts.scheme in ("http", "https") and (parts.hostname or "") in {
             "localhost",
             "127.0.0.1",
             "::1",

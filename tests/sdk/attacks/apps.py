@@ -64,7 +64,7 @@ async def _whoami(request: Request) -> JSONResponse:
         {
             "user_id": session.user_id,
             "is_authenticated": session.is_authenticated,
-            "reason": request.scope["threshold"].reason,
+            "reason": request.scope["threshold"].snapshot.reason,
         }
     )
 
@@ -79,7 +79,7 @@ def _wsgi_whoami(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     body = {
         "user_id": session.user_id,
         "is_authenticated": session.is_authenticated,
-        "reason": environ["threshold"].reason,
+        "reason": environ["threshold"].snapshot.reason,
     }
     start_response("200 OK", [("Content-Type", "application/json")])
     return [json.dumps(body).encode()]

@@ -13,7 +13,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from threshold.sdk.actions.formdata import FormData
@@ -33,19 +34,30 @@ from threshold.sdk.actions.security import (
     pre_session_cookie_name,
     unsign_value,
 )
-from threshold.sdk.config import SdkConfig
-from threshold.sdk.http import EarlyResponse
+from threshold.sdk.http import EarlyResponse, RequestInfo
 
 if TYPE_CHECKING:
-    from threshold.sdk.context import RequestState
+    from threshold.sdk._auth_snapshot import AuthSnapshot
+    from threshold.sdk.config import SdkConfig
 
-__all__ = ["ACTIONS_PATH", "SCRIPT_PATH", "ActionDispatcher", "Invocation"]
+__all__ = ["ACTIONS_PATH", "SCRIPT_PATH", "ActionDispatcher", "ActionRequest", "Invocation"]
 
 log = logging.getLogger("threshold.actions")
 
 ACTIONS_PATH = "/_threshold/actions/"
 SCRIPT_PATH = "/_threshold/actions.js"
 Outcome = tuple[Any, BaseException | None]
+
+
+class ActionRequest(Protocol):
+    """The request an action answers (the SDK's ``RequestState``)."""
+
+    @property
+    def request(self) -> RequestInfo: ...
+    @property
+    def snapshot(self) -> AuthSnapshot: ...
+
+    is_action: bool
 
 
 @dataclass(slots=True)
@@ -60,19 +72,26 @@ class Invocation:
     wants_json: bool
 
 
-def wants_json(state: RequestState) -> bool:
+def wants_json(state: ActionRequest) -> bool:
     """True for the script's fetch calls (JSON replies), False for plain form posts."""
     headers = state.request.headers
     return "threshold-action" in headers and "application/json" in headers.get("accept", "")
 
 
 class ActionDispatcher:
-    """Finds and runs actions for one configuration."""
+    """Finds and runs actions for one configuration; ``now`` is the clock of the flash
+    cookies. The adapter that serves actions owns it."""
 
-    def __init__(self, config: SdkConfig) -> None:
+    def __init__(self, config: SdkConfig, now: Callable[[], float]) -> None:
         self.config = config
-        self.key = config.signing_key("actions")
+        self.now = now
         self.trusted = config.authorized_parties
+
+    @cached_property
+    def key(self) -> bytes:
+        """The key of action ids, CSRF tokens and flash cookies: made on first use, since
+        only apps that use actions need a secret to derive it from."""
+        return self.config.signing_key("actions")
 
     def route(self, path: str, root_path: str = "") -> str | None:
         """The action id in ``path`` (``<root>/_threshold/actions/<id>``), else None."""
@@ -87,7 +106,7 @@ class ActionDispatcher:
         return action.max_body or self.config.max_action_body
 
     def prepare(
-        self, state: RequestState, action_id: str
+        self, state: ActionRequest, action_id: str
     ) -> ServerAction[Any, Any] | EarlyResponse:
         """The action to run, or the refusal to send."""
         request, as_json = state.request, wants_json(state)
@@ -107,13 +126,13 @@ class ActionDispatcher:
             return self.too_large(state)
         return action
 
-    def too_large(self, state: RequestState) -> EarlyResponse:
+    def too_large(self, state: ActionRequest) -> EarlyResponse:
         """The 413 reply."""
         failure: Failure = (413, "too_large", "The form is too large to send.", {})
         return error_reply(failure, wants_json(state))
 
     def bind(
-        self, state: RequestState, action: ServerAction[Any, Any], action_id: str, form: FormData
+        self, state: ActionRequest, action: ServerAction[Any, Any], action_id: str, form: FormData
     ) -> Invocation | EarlyResponse:
         """Check the CSRF token and collect the inputs."""
         request, as_json = state.request, wants_json(state)
@@ -137,7 +156,7 @@ class ActionDispatcher:
         args = (invocation.form,) if invocation.action.takes_form else ()
         return args, invocation.bound
 
-    async def call_async(self, state: RequestState, invocation: Invocation) -> Outcome:
+    async def call_async(self, state: ActionRequest, invocation: Invocation) -> Outcome:
         """Run the action on the event loop (async) or in a worker thread (sync)."""
         state.is_action = True
         args, kwargs = self._args(invocation)
@@ -151,7 +170,7 @@ class ActionDispatcher:
 
     def call_sync(
         self,
-        state: RequestState,
+        state: ActionRequest,
         invocation: Invocation,
         run_coroutine: Callable[[Callable[..., Awaitable[Any]]], Callable[..., Any]],
     ) -> Outcome:
@@ -168,7 +187,7 @@ class ActionDispatcher:
             return None, exc
 
     def finish(
-        self, state: RequestState, invocation: Invocation, outcome: Outcome
+        self, state: ActionRequest, invocation: Invocation, outcome: Outcome
     ) -> EarlyResponse:
         """The reply for what the action returned or raised."""
         value, error = outcome
@@ -189,14 +208,15 @@ class ActionDispatcher:
             return_to=invocation.return_to,
             form=invocation.form,
             outcome=(value, failure, target),
-            now=state.sdk.verifier.now(),
+            now=self.now(),
         )
 
 
-def csrf_bindings(state: RequestState) -> list[str]:
+def csrf_bindings(state: ActionRequest) -> list[str]:
     """What a valid token may be bound to: the session id and/or the browser cookie."""
     bindings = []
-    session_id = state.claims.get("sid") if state.claims else state.stale_session_id
+    snapshot = state.snapshot
+    session_id = snapshot.claims.get("sid") if snapshot.claims else snapshot.stale_session_id
     if isinstance(session_id, str):
         bindings.append("s:" + session_id)
     browser = state.request.cookies.get(pre_session_cookie_name(state.request))
@@ -205,7 +225,7 @@ def csrf_bindings(state: RequestState) -> list[str]:
     return bindings
 
 
-def return_path(state: RequestState, form: FormData) -> str:
+def return_path(state: ActionRequest, form: FormData) -> str:
     """Where a plain form post goes back to: ``_th_return``, else the Referer's path."""
     local = safe_local_path(form.get("_th_return"))
     if local is not None:

@@ -46,7 +46,7 @@ class Html(str):
 def _action_id(state: RequestState, action: ServerAction[Any, Any]) -> str:
     if not isinstance(action, ServerAction):
         raise TypeError(f"{action!r} is not a @server_action function.")
-    return action.action_id(state.sdk.actions.key)
+    return action.action_id(state.services.actions.key)
 
 
 def action_url(action: ServerAction[Any, Any]) -> str:
@@ -69,17 +69,17 @@ def csrf_token() -> str:
     """A CSRF token for this browser: bound to the session, or to a per-browser cookie
     set with this response when signed out."""
     state = current_state()
-    key = state.sdk.actions.key
-    session_id = state.claims.get("sid") if state.claims else None
+    key = state.services.actions.key
+    claims = state.snapshot.claims
+    session_id = claims.get("sid") if claims else None
     if isinstance(session_id, str):
         return make_csrf_token(key, "s:" + session_id)
     name = pre_session_cookie_name(state.request)
-    browser = state.request.cookies.get(name) or state.browser_id
+    browser = state.request.cookies.get(name) or state.cookies.value(name)
     if not browser:
         browser = secrets.token_urlsafe(24)
-        state.browser_id = browser
-        secure = state.request.is_secure
-        state.add_cookie(build_cookie(name, browser, http_only=True, secure=secure))
+        cookie = build_cookie(name, browser, http_only=True, secure=state.request.is_secure)
+        state.cookies.append(cookie)
     return make_csrf_token(key, "p:" + browser)
 
 
@@ -93,7 +93,8 @@ def action_fields(action: ServerAction[Any, Any], bind: dict[str, Any] | None = 
         ("_th_return", state.request.path_and_query),
     ]
     if bind:
-        fields.append(("_th_bind", sign_value(state.sdk.actions.key, {"a": action_id, "v": bind})))
+        signed = sign_value(state.services.actions.key, {"a": action_id, "v": bind})
+        fields.append(("_th_bind", signed))
     return Html(
         "".join(
             f'<input type="hidden" name="{name}" value="{html.escape(value)}">'
@@ -107,14 +108,12 @@ def action_state(action: ServerAction[Any, Any]) -> ActionState:
     empty state. Reading it clears the flash cookie."""
     state = current_state()
     action_id = _action_id(state, action)
-    found = read_flash(
-        state.sdk.actions.key, state.request.cookies.get(FLASH_COOKIE), state.sdk.verifier.now()
-    )
+    actions = state.services.actions
+    found = read_flash(actions.key, state.request.cookies.get(FLASH_COOKIE), actions.now())
     if found is None or found[0] != action_id:
         return ActionState()
-    if not state.flash_cleared:
-        state.flash_cleared = True
-        state.add_cookie(flash_delete_cookie(state.request.is_secure))
+    if state.cookies.value(FLASH_COOKIE) is None:
+        state.cookies.append(flash_delete_cookie(state.request.is_secure))
     return found[1]
 
 

@@ -35,6 +35,7 @@ from threshold.server.backend_api import (
     tickets,
     user_actions,
     users,
+    webhooks,
 )
 from threshold.server.backend_api.deps import CTX_SCOPE_KEY
 from threshold.server.errors import JSON, error_response, unexpected_error_response
@@ -129,6 +130,7 @@ _ROUTERS = (
     jwt_templates.router,
     tickets.router,
     identifiers.router,
+    webhooks.router,
 )
 
 

@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".threshold")
     """THRESHOLD_DATA_DIR: where the default SQLite file lives."""
 
+    clerk_js_dir: Path | None = None
+    """THRESHOLD_CLERK_JS_DIR: where clerk-js and its UI bundle are installed and served
+    from (``/npm/@clerk/...``). ``threshold clerk-js install`` fills it. Default: ``npm``
+    in the data directory. Set it to serve scripts installed elsewhere, such as a
+    read-only directory baked into a container image."""
+
     database_url: str | None = None
     """THRESHOLD_DATABASE_URL: ``sqlite+aiosqlite:///path.db`` or ``postgresql://...``
     (asyncpg). Default: an SQLite file in the data directory."""
@@ -68,7 +74,8 @@ class Settings(BaseSettings):
     allowed_origins: Annotated[list[str], NoDecode] = []
     """THRESHOLD_ALLOWED_ORIGINS: comma-separated origins of your apps. ``redirect_url``
     must point at one of them (or this server), and the Frontend API answers CORS only to
-    them. In development, any ``http://localhost`` / ``http://127.0.0.1`` origin is allowed."""
+    them. In development, any ``http(s)://localhost`` / ``http(s)://127.0.0.1`` origin is
+    allowed."""
 
     cookie_domain: str | None = None
     """THRESHOLD_COOKIE_DOMAIN: domain for ``__client_uat`` and ``__session`` so apps on
@@ -140,10 +147,50 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, ge=1024)
     """THRESHOLD_MAX_BODY_BYTES: largest request body accepted (profile images included)."""
 
+    webhook_timeout: float = Field(15.0, gt=0, le=60)
+    """THRESHOLD_WEBHOOK_TIMEOUT: seconds a webhook receiver has to answer one delivery,
+    connecting included; a slower answer is a failed attempt, retried on the schedule."""
+
+    webhook_log_retention_days: int = Field(30, ge=1, le=3650)
+    """THRESHOLD_WEBHOOK_LOG_RETENTION_DAYS: days the webhook delivery log (attempts,
+    status codes, response times, the first bytes of each response) and the events
+    delivered are kept; an event can be replayed until then."""
+
+    webhook_allowed_networks: Annotated[list[str], NoDecode] = []
+    """THRESHOLD_WEBHOOK_ALLOWED_NETWORKS: comma-separated networks (``10.20.0.0/16``) that
+    webhook endpoints may resolve to although they are private, loopback or otherwise
+    refused (docs/webhooks.md). Cloud metadata addresses stay refused."""
+
+    webhook_lease_seconds: int = Field(30, ge=2, le=600)
+    """THRESHOLD_WEBHOOK_LEASE_SECONDS: one server process at a time delivers webhooks,
+    holding a lease in the database that it renews; if that process dies, another takes
+    over within this many seconds."""
+    encryption_key: SecretStr | None = Field(None, min_length=32)
+    """THRESHOLD_ENCRYPTION_KEY: at least 32 random characters that key the encryption of
+    secrets the server must read back, such as social providers' access and refresh
+    tokens (``core/encryption.py``). Required in production once a social provider is
+    configured. Unset in development: derived from the instance's secret in the database
+    (a database dump then reveals those tokens). Changing it makes stored provider tokens
+    unreadable (users sign in with the provider again)."""
+
+    social_provider_timeout: float = Field(10.0, gt=0, le=60)
+    """THRESHOLD_SOCIAL_PROVIDER_TIMEOUT: seconds to wait for each answer from a social
+    sign-in provider (discovery, keys, token exchange, profile) before the sign-in fails
+    with a clear error (docs/social-sign-in.md)."""
+
     @field_validator("allowed_origins", "trusted_proxies", mode="before")
     @classmethod
     def _lists(cls, value: object) -> object:
         return _split_list(value)
+
+    @field_validator("webhook_allowed_networks", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        value = _split_list(value)
+        if isinstance(value, list):
+            for item in value:
+                ipaddress.ip_network(str(item), strict=False)  # ValueError: refused
+        return value
 
     @field_validator("public_url")
     @classmethod
@@ -190,6 +237,11 @@ class Settings(BaseSettings):
                 "production (none is allowed only for a relay on this machine)."
             )
         return problems
+
+    @property
+    def resolved_clerk_js_dir(self) -> Path:
+        """The directory of installed clerk-js scripts."""
+        return self.clerk_js_dir or self.data_dir / "npm"
 
     @property
     def resolved_database_url(self) -> str:

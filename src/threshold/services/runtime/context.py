@@ -15,6 +15,7 @@ from threshold.services.infra.ratelimit import RateLimiter
 from threshold.services.instance.bootstrap import InstanceInfo
 from threshold.services.instance.keyring import Keyring
 from threshold.services.instance.settings import Settings
+from threshold.services.webhooks.wakeup import Wakeup
 from threshold.store.db import Database
 
 __all__ = ["AsyncHasher", "ServerContext"]
@@ -59,6 +60,8 @@ class ServerContext:
     """The sign-in factors and sign-up verifications this server offers."""
     clock: Clock = field(default_factory=SystemClock)
     policy: PasswordPolicy = field(default_factory=PasswordPolicy)
+    webhook_wakeup: Wakeup = field(default_factory=Wakeup)
+    """Set after a commit that wrote webhook events; the dispatcher waits on it."""
 
     def now_ms(self) -> int:
         return to_ms(self.clock.now())

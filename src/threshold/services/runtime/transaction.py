@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from threshold.core.clock import Clock, SystemClock
 from threshold.core.errors import ThresholdError
 from threshold.services.infra.mail import Mail
 from threshold.services.infra.ratelimit import Limit
@@ -26,10 +27,12 @@ class AfterCommit:
 
     Emails are collected here and handed to the mailer after the commit; a transaction
     that rolls back drops them. This is the one place for such effects (webhook events
-    are written in the transaction itself, so that they commit or roll back with it).
+    are written in the transaction itself, so that they commit or roll back with it;
+    the count of them written here wakes the dispatcher after the commit).
     """
 
     mails: list[Mail] = field(default_factory=list)
+    webhook_events: int = 0
 
     def mail(self, message: Mail) -> None:
         """Send ``message`` once the transaction commits."""
@@ -43,6 +46,8 @@ class Tx:
 
     conn: AsyncConnection
     after_commit: AfterCommit = field(default_factory=AfterCommit)
+    clock: Clock = field(default_factory=SystemClock)
+    """The server's clock (what a record written in the transaction is stamped with)."""
 
 
 async def run_transaction(
@@ -67,10 +72,12 @@ async def run_transaction(
     async with keeping_refusals(ctx), ctx.db.transaction(readonly=readonly) as conn:
         if state is not None:
             state.client = await load_client(conn, state.new_token or state.cookie_token)
-        tx = Tx(conn)
+        tx = Tx(conn, clock=ctx.clock)
         result = await fn(tx)
     if tx.after_commit.mails:
         ctx.mailer.send_later(tx.after_commit.mails)
+    if tx.after_commit.webhook_events:
+        ctx.webhook_wakeup.set()
     return result
 
 
@@ -84,5 +91,5 @@ async def keeping_refusals(ctx: ServerContext) -> AsyncIterator[None]:
     except ThresholdError as exc:
         if exc.after_rollback is not None:
             async with ctx.db.transaction() as conn:
-                await exc.after_rollback(Tx(conn))
+                await exc.after_rollback(Tx(conn, clock=ctx.clock))
         raise

@@ -137,6 +137,11 @@ class Repository(Generic[RecordT]):
         result = await self.conn.execute(_by_key(self.table).delete, {_PK: id_})
         return bool(result.rowcount)
 
+    async def _insert_values(self, **values: Any) -> None:
+        """Insert one row from column values (for a repository whose records do not map
+        one to one onto its columns)."""
+        await self.conn.execute(_by_key(self.table).insert, values)
+
     async def _set(self, id_: str, **values: Any) -> None:
         """Write ``values`` to the row with this primary key (for the repositories' own
         targeted changes, such as a counter)."""

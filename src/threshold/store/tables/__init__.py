@@ -27,6 +27,15 @@ from threshold.store.tables.identity import (
     users_search_keys,
     verifications,
 )
+from threshold.store.tables.oauth import external_accounts, oauth_states
+from threshold.store.tables.webhooks import (
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_endpoints,
+    webhook_events,
+    webhook_leases,
+    webhook_secrets,
+)
 
 __all__ = [
     "allowlist_identifiers",
@@ -34,12 +43,14 @@ __all__ = [
     "blocklist_identifiers",
     "clients",
     "email_addresses",
+    "external_accounts",
     "handshake_nonces",
     "images",
     "instance",
     "invitations",
     "jwt_templates",
     "metadata",
+    "oauth_states",
     "rate_limits",
     "sessions",
     "sign_in_tokens",
@@ -50,4 +61,10 @@ __all__ = [
     "users_search",
     "users_search_keys",
     "verifications",
+    "webhook_attempts",
+    "webhook_deliveries",
+    "webhook_endpoints",
+    "webhook_events",
+    "webhook_leases",
+    "webhook_secrets",
 ]

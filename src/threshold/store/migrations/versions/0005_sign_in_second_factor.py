@@ -1,7 +1,7 @@
 """sign-in second factor
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-09 10:00:00.000000
 
 ``sign_ins.second_factor_strategy``: the second factor a sign-in is verified by, once
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0002"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""The ``threshold`` command: dev, serve, migrate, keys."""
+"""``threshold migrate``, ``serve`` and ``dev``."""
 
 from __future__ import annotations
 
@@ -11,97 +11,34 @@ from types import ModuleType
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-__all__ = ["app", "main"]
-
-app = typer.Typer(
-    help="Threshold: self-hosted authentication for Python web apps.",
-    no_args_is_help=True,
-    add_completion=False,
+from threshold.cli._common import (
+    bootstrap,
+    console,
+    fail,
+    load_settings,
+    print_keys,
+    publishable_key,
 )
-keys_app = typer.Typer(help="Show or rotate the instance's keys.", no_args_is_help=True)
-app.add_typer(keys_app, name="keys")
-console = Console()
 
-SECRET_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
+__all__ = ["dev", "migrate", "serve"]
 
 
-def _settings(**overrides: Any) -> Any:
-    from pydantic import ValidationError as SettingsError
-
-    from threshold.services.instance.settings import Settings
-
-    try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except SettingsError as exc:
-        console.print(f"[red]Invalid settings:[/red] {exc}")
-        raise typer.Exit(2) from exc
-
-
-def _fail(message: str) -> None:
-    console.print(f"[red]Error:[/red] {message}")
-    raise typer.Exit(1)
-
-
-@app.command()
 def migrate() -> None:
     """Apply the database migrations (THRESHOLD_DATABASE_URL, default SQLite file)."""
     from threshold.store.db import Database
     from threshold.store.migrate import upgrade
 
-    settings = _settings()
+    settings = load_settings()
     url = settings.resolved_database_url
     Database(url)  # creates the SQLite directory when needed
     try:
         upgrade(url)
     except Exception as exc:  # connection refused, bad URL...
-        _fail(f"could not migrate {url.split('@')[-1]}: {exc}")
+        fail(f"could not migrate {url.split('@')[-1]}: {exc}")
     console.print(f"Database migrated: {url.split('@')[-1]}")
 
 
-async def _bootstrap(settings: Any) -> tuple[Any, str | None]:
-    """Create the instance if needed; return it with the clear secret key when known."""
-    from threshold.core.clock import SystemClock
-    from threshold.services.instance.bootstrap import ensure_instance
-    from threshold.store.db import Database
-
-    db = Database(settings.resolved_database_url)
-    try:
-        secret = settings.secret_key.get_secret_value() if settings.secret_key else None
-        info = await ensure_instance(
-            db,
-            SystemClock(),
-            public_url=settings.public_url,
-            environment=settings.environment,
-            secret_key=secret,
-        )
-    finally:
-        await db.dispose()
-    key_file = Path(settings.data_dir) / SECRET_FILE
-    secret_key = info.secret_key
-    if info.created and secret_key and settings.is_development:
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secret_key + "\n")
-        key_file.chmod(0o600)
-    if secret_key is None and key_file.exists():
-        secret_key = key_file.read_text().strip()
-    return info, secret_key
-
-
-def _print_keys(settings: Any, info: Any, secret_key: str | None) -> None:
-    console.print(f"  Publishable key : [bold]{info.publishable_key}[/bold]")
-    if secret_key:
-        console.print(f"  Secret key      : [bold]{secret_key}[/bold]")
-    else:
-        console.print(
-            "  Secret key      : (stored as a digest only; shown once at creation, "
-            "or set THRESHOLD_SECRET_KEY)"
-        )
-    console.print(f"  JWKS            : {settings.public_url}/.well-known/jwks.json")
-
-
-@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8787,
@@ -109,6 +46,12 @@ def serve(
     access_log: Annotated[
         bool, typer.Option(help="One line per request on standard output (no query strings).")
     ] = True,
+    ssl_certfile: Annotated[
+        Path | None, typer.Option(help="Serve HTTPS with this PEM certificate (chain).")
+    ] = None,
+    ssl_keyfile: Annotated[
+        Path | None, typer.Option(help="The certificate's PEM private key.")
+    ] = None,
 ) -> None:
     """Run the identity server (production). The database must be migrated first."""
     import uvicorn
@@ -117,11 +60,11 @@ def serve(
     from threshold.server.app import create_app
     from threshold.server.logs import log_config
 
-    settings = _settings()
+    settings = load_settings()
     try:
         asyncio.run(_check_ready(settings))
     except ConfigurationError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     options: dict[str, Any] = {
         "host": host,
         "port": port,
@@ -130,12 +73,30 @@ def serve(
         "log_level": "info",
         "log_config": log_config(access=access_log),
         "access_log": False,  # uvicorn's prints query strings; threshold.access does not
+        **_tls_options(settings, ssl_certfile, ssl_keyfile),
     }
     if workers > 1:
         os.environ.setdefault("THRESHOLD_PUBLIC_URL", settings.public_url)
         uvicorn.run("threshold.server.from_environment:app", workers=workers, **options)
         return
     uvicorn.run(create_app(settings), **options)
+
+
+def _tls_options(settings: Any, certfile: Path | None, keyfile: Path | None) -> dict[str, str]:
+    """uvicorn's TLS options, when both files are given and readable."""
+    if certfile is None and keyfile is None:
+        return {}
+    if certfile is None or keyfile is None:
+        fail("--ssl-certfile and --ssl-keyfile go together.")
+    for path in (certfile, keyfile):
+        if not path.is_file():
+            fail(f"{path} is not a readable file.")
+    if not settings.public_url.startswith("https://"):
+        console.print(
+            "[yellow]Serving HTTPS while THRESHOLD_PUBLIC_URL is http: tokens, links and the "
+            "publishable key name the public URL; set it to the https address.[/yellow]"
+        )
+    return {"ssl_certfile": str(certfile), "ssl_keyfile": str(keyfile)}
 
 
 async def _check_ready(settings: Any) -> None:
@@ -175,11 +136,14 @@ def _demo_path() -> Path:
     return Path(__file__).resolve().parents[2] / "examples" / "fastapi_app" / "app.py"
 
 
-@app.command()
 def dev(
     port: Annotated[int, typer.Option(help="Port of the identity server.")] = 8787,
     demo_port: Annotated[int, typer.Option(help="Port of the demo app.")] = 8000,
     demo: Annotated[bool, typer.Option(help="Also run the FastAPI demo app.")] = True,
+    https: Annotated[
+        bool,
+        typer.Option(help="Serve HTTPS with a certificate from a local CA (in the data dir)."),
+    ] = False,
 ) -> None:
     """Development: migrate an SQLite file, create keys, run the server and the demo app."""
     import uvicorn
@@ -188,13 +152,15 @@ def dev(
     from threshold.server.logs import log_config
     from threshold.store.migrate import upgrade
 
-    public_url = os.environ.get("THRESHOLD_PUBLIC_URL", f"http://127.0.0.1:{port}")
-    settings = _settings(environment="development", public_url=public_url)
+    scheme = "https" if https else "http"
+    public_url = os.environ.get("THRESHOLD_PUBLIC_URL", f"{scheme}://127.0.0.1:{port}")
+    settings = load_settings(environment="development", public_url=public_url)
+    certfile, keyfile = _dev_tls(settings) if https else (None, None)
     from threshold.store.db import Database
 
     Database(settings.resolved_database_url)
     upgrade(settings.resolved_database_url)
-    info, secret_key = asyncio.run(_bootstrap(settings))
+    info, secret_key = asyncio.run(bootstrap(settings))
     console.print(
         f"\n[bold green]Threshold[/bold green] development server "
         f"({'created' if info.created else 'reusing'} instance {info.id})"
@@ -204,7 +170,7 @@ def dev(
     console.print(f"  Sign in         : {settings.public_url}/sign-in")
     console.print(f"  Profile         : {settings.public_url}/user")
     console.print(f"  Dev mailbox     : {settings.public_url}/dev/mailbox")
-    _print_keys(settings, info, secret_key)
+    print_keys(settings, info, secret_key)
     servers = [
         uvicorn.Server(
             uvicorn.Config(
@@ -215,6 +181,8 @@ def dev(
                 log_config=log_config(access=False),
                 server_header=False,
                 proxy_headers=False,  # THRESHOLD_TRUSTED_PROXIES decides, not uvicorn
+                ssl_certfile=certfile,
+                ssl_keyfile=keyfile,
             )
         )
     ]
@@ -222,7 +190,7 @@ def dev(
         os.environ.update(
             {
                 "THRESHOLD_SECRET_KEY": secret_key or "",
-                "THRESHOLD_PUBLISHABLE_KEY": info.publishable_key,
+                "THRESHOLD_PUBLISHABLE_KEY": publishable_key(settings),
                 "THRESHOLD_API_URL": settings.public_url,
             }
         )
@@ -252,67 +220,15 @@ def dev(
     asyncio.run(run_all())
 
 
-@keys_app.command("show")
-def keys_show() -> None:
-    """Print the publishable key, the secret key (when known), the JWKS URL and the PEM."""
-    settings = _settings()
-    info, secret_key = asyncio.run(_bootstrap(settings))
-    _print_keys(settings, info, secret_key)
-    console.print(f"  Backend JWKS    : {settings.public_url}/v1/jwks (Bearer secret key)")
-    pem = asyncio.run(_active_pem(settings))
-    console.print("  Public key (THRESHOLD_JWT_KEY):")
-    console.print(pem, highlight=False)
+def _dev_tls(settings: Any) -> tuple[str, str]:
+    """Create (or reuse) the local CA and certificate; print how to trust the CA."""
+    from threshold.server.dev_tls import ensure_dev_certificate, trust_instructions
 
-
-async def _active_pem(settings: Any) -> str:
-    from threshold.core.clock import SystemClock
-    from threshold.services.instance.keyring import Keyring
-    from threshold.store.db import Database
-
-    db = Database(settings.resolved_database_url)
-    try:
-        ring = Keyring(db, SystemClock())
-        await ring.load()
-        return ring.active.public_pem()
-    finally:
-        await db.dispose()
-
-
-@keys_app.command("rotate")
-def keys_rotate(
-    drop_old: Annotated[
-        bool, typer.Option(help="Emergency: stop trusting old keys at once.")
-    ] = False,
-) -> None:
-    """Add a new signing key; tokens signed by old keys stay valid until they expire."""
-    import logging.config
-
-    from threshold.core.clock import SystemClock
-    from threshold.server.logs import log_config
-    from threshold.services.instance.keyring import Keyring
-    from threshold.store.db import Database
-
-    settings = _settings()
-    logging.config.dictConfig(log_config(access=False))  # the audit event, on stderr
-
-    async def run() -> str:
-        db = Database(settings.resolved_database_url)
-        try:
-            return (await Keyring.rotate(db, SystemClock(), drop_old=drop_old)).kid
-        finally:
-            await db.dispose()
-
-    kid = asyncio.run(run())
-    console.print(
-        f"New signing key {kid}"
-        + (
-            " (old keys dropped)"
-            if drop_old
-            else " (old keys stay published until their tokens expire)"
-        )
-    )
-
-
-def main() -> None:
-    """Entry point of the ``threshold`` script."""
-    app()
+    cert = ensure_dev_certificate(Path(settings.data_dir) / "tls")
+    state = "created: trust it once" if cert.created_ca else "reused"
+    console.print(f"\n  HTTPS CA        : {cert.ca_file} ({state})")
+    for line in trust_instructions(cert):
+        console.print(f"    {line}", highlight=False, soft_wrap=True)
+    # The demo app in this process fetches the JWKS over https through httpx.
+    os.environ.setdefault("SSL_CERT_FILE", str(cert.bundle_file))
+    return str(cert.cert_file), str(cert.key_file)
