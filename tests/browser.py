@@ -24,6 +24,9 @@ class FapiBrowser:
     def post(self, path: str, **data: Any) -> httpx.Response:
         return self.http.post(path, data=data)
 
+    def get(self, path: str) -> httpx.Response:
+        return self.http.get(path)
+
     def ok(self, method: str, path: str, **data: Any) -> dict[str, Any]:
         response = self.http.request(method, path, data=data or None)
         assert response.status_code == 200, response.text

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from threshold.server.frontend_api import client, sessions, sign_ins, sign_ups
+from threshold.server.frontend_api import client, me, sessions, sign_ins, sign_ups
 
 __all__ = ["routes"]
 
@@ -30,5 +30,6 @@ routes = [
     Route("/v1/client/sign_ups/{id}", sign_ups.sign_up_step, methods=["GET", "PATCH"]),
     Route("/v1/client/sign_ups/{id}/{step}", sign_ups.sign_up_step, methods=["POST"]),
     Route("/v1/client/sessions", sessions.end_all_sessions, methods=["DELETE"]),
+    Route("/v1/me", me.get_me, methods=["GET"]),
     Route("/.well-known/jwks.json", client.jwks, methods=["GET"]),
 ]
